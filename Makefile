@@ -1,0 +1,51 @@
+# Set-up and everyday commands. `make run` and `make test` work on a fresh machine.
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: venv run test lint format migrations-check reset-db bench messages compilemessages
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(PYTHON) manage.py migrate --no-input
+	$(PYTHON) manage.py seed
+	$(PYTHON) manage.py ensure_admin
+	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: venv
+	$(PYTHON) manage.py makemigrations --check --dry-run
+
+# Archive-scale timings on PostgreSQL (a database of its own); writes docs/benchmarks.md.
+BENCH_ARGS ?= --memoranda 100000 --seed 1
+bench: venv
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+# Catalogues: `make messages` collects new strings into locale/*/django.po; translate them
+# (no entry left empty or fuzzy), then `make compilemessages` and commit both .po and .mo.
+MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles --ignore=docs
+messages: venv
+	$(PYTHON) manage.py makemessages -l ru -l ar --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+
+compilemessages: venv
+	$(PYTHON) manage.py compilemessages --ignore=.venv
+
+reset-db:
+	rm -f db.sqlite3

@@ -1,0 +1,679 @@
+from __future__ import annotations
+
+import reversion
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers, signing
+from django.core.exceptions import ValidationError
+from django.db import models as db_models
+from django.db import router
+from django.db.models import Q
+from django.db.models.functions import ExtractYear
+from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ImportForm
+from reversion.admin import VersionAdmin
+from reversion.models import Revision, Version
+
+from . import models, resources
+from .formats import FORMATS, ImportFileError
+
+admin.site.site_header = _("Cooperation tracker administration")
+admin.site.site_title = _("Cooperation tracker")
+admin.site.index_title = _("Records")
+
+
+# ---------------------------------------------------------------- history
+# Every change made in the admin, every confirmed import and every delete is saved as a
+# revision (django-reversion): the history page shows who changed what and when and can
+# revert it, and "Recover deleted" brings a deleted record back. A record's own parts
+# (names in other languages, a memorandum's signatories and relations) are saved with it.
+
+HISTORY = {
+    models.Country: (),
+    models.Sector: (),
+    models.Source: (),
+    models.Institution: ("alternative_names",),
+    models.InstitutionName: (),
+    models.Person: ("alternative_names",),
+    models.PersonName: (),
+    models.Visit: (),
+    models.Memorandum: ("signatories", "outgoing_relations"),
+    models.Signatory: (),
+    models.MemorandumRelation: (),
+    models.Commitment: (),
+}
+for model, follow in HISTORY.items():
+    if not reversion.is_registered(model):
+        reversion.register(model, follow=follow)
+
+
+def save_last_versions(objs, user) -> None:
+    """Save the state of `objs` and their parts as a revision, just before they are deleted,
+    so that "Recover deleted" can bring back even a record never edited in the admin.
+
+    Written out here because django-reversion drops, when a revision ends, every version of
+    an object that no longer exists, and the list's delete action runs inside a revision.
+    """
+    objs = list(objs)
+    if not objs:
+        return
+    revision = Revision.objects.create(
+        date_created=timezone.now(), user=user if user.is_authenticated else None, comment=_("Deleted.")
+    )
+    parts = []
+    for obj in objs:
+        parts.append(obj)
+        for name in HISTORY.get(type(obj), ()):
+            parts.extend(getattr(obj, name).all())
+    Version.objects.bulk_create(
+        Version(
+            revision=revision,
+            object_id=str(part.pk),
+            content_type=ContentType.objects.get_for_model(part),
+            db=router.db_for_write(type(part)),
+            format="json",
+            serialized_data=serializers.serialize("json", [part]),
+            object_repr=str(part),
+        )
+        for part in parts
+    )
+
+
+# ---------------------------------------------------------------- concurrent edits
+
+
+def stored_value(field, value):
+    """`value` of `field` in a form that compares equal however it was read (JSON-safe)."""
+    if field.many_to_many:
+        return sorted(obj.pk if isinstance(obj, db_models.Model) else int(obj) for obj in value or [])
+    if isinstance(value, db_models.Model):
+        return value.pk
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
+
+
+def shown_value(field, value) -> str:
+    """A stored value as an editor would recognise it."""
+    if value in (None, "", []):
+        return "—"
+    if field.many_to_many:
+        return ", ".join(str(obj) for obj in field.related_model._default_manager.filter(pk__in=value)) or "—"
+    if field.is_relation:
+        return str(field.related_model._default_manager.filter(pk=value).first() or value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+class EditConflictForm(forms.ModelForm):
+    """A change form that refuses to overwrite a record someone else changed after it was opened.
+
+    The form carries the record's editable values as they were when it was opened, signed so
+    that they cannot be forged. On save they are compared with the values stored now; if
+    another editor changed a field that this save would set differently, the save is refused
+    and both values are shown. Saving the form again then keeps this editor's values.
+    """
+
+    SALT = "agreements.admin.loaded-state"
+
+    loaded_state = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored_state = self.state_of(self.instance) if self.instance.pk else {}
+        self.fields["loaded_state"].initial = self.sign(self.stored_state) if self.instance.pk else ""
+
+    def compared_fields(self):
+        for name in self.fields:
+            try:
+                field = self._meta.model._meta.get_field(name)
+            except Exception:  # a form-only field
+                continue
+            if field.concrete and field.editable and not field.primary_key:
+                if not field.many_to_many or field.remote_field.through._meta.auto_created:
+                    yield field
+
+    def state_of(self, obj) -> dict:
+        """The values stored in the database for the fields on this form (one query per many-to-many)."""
+        state = {"pk": obj.pk}
+        for field in self.compared_fields():
+            value = getattr(obj, field.name).all() if field.many_to_many else field.value_from_object(obj)
+            state[field.name] = stored_value(field, value)
+        return state
+
+    def sign(self, state: dict) -> str:
+        return signing.dumps(state, salt=self.SALT, compress=True)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        token = cleaned_data.get("loaded_state")
+        if not self.instance.pk or not token:
+            return cleaned_data
+        try:
+            opened = signing.loads(token, salt=self.SALT)
+        except signing.BadSignature:
+            opened = None
+        if not isinstance(opened, dict) or opened.get("pk") != self.instance.pk:
+            self.refresh_loaded_state()
+            raise forms.ValidationError(
+                _("This form's record of what it showed is damaged. Check the values and save again."),
+                code="stale",
+            )
+        conflicts = []
+        for field in self.compared_fields():
+            theirs = self.stored_state.get(field.name)
+            if field.name not in opened or opened[field.name] == theirs or field.name not in cleaned_data:
+                continue
+            yours = stored_value(field, cleaned_data[field.name])
+            if yours != theirs:
+                conflicts.append((field, theirs, yours))
+        if conflicts:
+            self.refresh_loaded_state()
+            errors = [forms.ValidationError(self.changed_by_message(), code="conflict")]
+            for field, theirs, yours in conflicts:
+                errors.append(
+                    forms.ValidationError(
+                        _("%(field)s — theirs: “%(theirs)s”; yours: “%(yours)s”"),
+                        code="conflict",
+                        params={
+                            "field": str(field.verbose_name).capitalize(),
+                            "theirs": shown_value(field, theirs),
+                            "yours": shown_value(field, yours),
+                        },
+                    )
+                )
+                self.add_error(
+                    field.name,
+                    _("Changed by someone else to “%(theirs)s”.") % {"theirs": shown_value(field, theirs)},
+                )
+            raise forms.ValidationError(errors)
+        return cleaned_data
+
+    def changed_by_message(self) -> str:
+        latest = Version.objects.get_for_object(self.instance).select_related("revision__user").first()
+        if latest is not None:
+            revision = latest.revision
+            return _(
+                "%(user)s changed this record at %(when)s, after you opened it. Saving would undo their "
+                "changes below; check them, then save again to keep your values."
+            ) % {
+                "user": revision.user or _("someone"),
+                "when": date_format(timezone.localtime(revision.date_created), "DATETIME_FORMAT"),
+            }
+        return _(
+            "Someone changed this record after you opened it. Saving would undo their changes below; "
+            "check them, then save again to keep your values."
+        )
+
+    def refresh_loaded_state(self) -> None:
+        """Carry the values stored now, so that saving again knowingly keeps this editor's values."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_state")] = self.sign(self.stored_state)
+
+
+# ---------------------------------------------------------------- related-record fields
+# A submitted value that cannot be a key of the related model (text where a number belongs, a
+# number beyond the database's integer range) is an invalid choice and never reaches a query:
+# SQLite raises OverflowError on such numbers, which Django's choice fields and autocomplete
+# widgets do not catch.
+
+
+def is_key(model_field, candidate) -> bool:
+    try:
+        model_field.run_validators(model_field.to_python(candidate))
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return True
+
+
+def key_field_of(model, to_field_name=None):
+    return model._meta.get_field(to_field_name) if to_field_name else model._meta.pk
+
+
+class KeyCheckedChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if isinstance(value, str) and value not in self.empty_values:
+            if not is_key(key_field_of(self.queryset.model, self.to_field_name), value):
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        key_field = key_field_of(self.queryset.model, self.to_field_name)
+        for candidate in value:
+            if isinstance(candidate, str) and not is_key(key_field, candidate):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": candidate}
+                )
+        return super()._check_values(value)
+
+
+class ValidChoicesOnly:
+    """Redisplaying a form with invalid values leaves them out of the autocomplete box."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key_field = key_field_of(remote.model, getattr(remote, "field_name", None))
+        return super().optgroups(name, [candidate for candidate in value if is_key(key_field, candidate)], attr)
+
+
+class CheckedAutocompleteSelect(ValidChoicesOnly, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(ValidChoicesOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class CheckedRelatedFields:
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", KeyCheckedChoiceField)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", KeyCheckedMultipleChoiceField)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+# ---------------------------------------------------------------- imports
+
+
+class LimitedImportForm(ImportForm):
+    def clean_import_file(self):
+        import_file = self.cleaned_data["import_file"]
+        if import_file.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; files of at most %(limit)s can be imported. Split it into smaller files.")
+                % {"size": filesizeformat(import_file.size), "limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
+            )
+        return import_file
+
+
+class TrackerAdmin(CheckedRelatedFields, ImportExportModelAdmin, VersionAdmin):
+    """Import/export in CSV, XLSX and JSON; history with revert and recovery of deleted records;
+    edits that would overwrite someone else's refused; deletes refused while other records link here.
+
+    The list page shows both the import/export buttons and "Recover deleted": import-export's
+    list template extends the one VersionAdmin sets (its `ie_base_change_list_template`).
+    """
+
+    formats = FORMATS
+    save_on_top = True
+    form = EditConflictForm
+    import_form_class = LimitedImportForm
+    # The formats read the uploaded bytes and find the encoding themselves (formats.decode).
+    from_encoding = None
+    history_latest_first = True
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "loaded_state"]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        if obj is not None and self.has_change_permission(request, obj):
+            name, options = fieldsets[0]
+            fieldsets[0] = (name, {**options, "fields": [*options["fields"], "loaded_state"]})
+        return fieldsets
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportFileError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def process_import(self, request, **kwargs):
+        """A confirmed import is one revision, named after the file and the editor who imported it."""
+        try:
+            with self.create_revision(request):
+                reversion.set_comment(
+                    _("Imported from “%(file)s”.") % {"file": request.POST.get("original_file_name", "")[:200]}
+                )
+                return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            self.message_user(request, _("The uploaded file is no longer available; upload it again."), messages.ERROR)
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+
+    def get_deleted_objects(self, objs, request):
+        """Records linking here through many-to-many fields are shown as protected, and the
+        delete is refused, as for foreign keys: Django would otherwise drop those links."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            protected.extend(
+                format_html(
+                    '{}: <a href="{}">{}</a>',
+                    capfirst(linked._meta.verbose_name),
+                    reverse(f"admin:{linked._meta.app_label}_{linked._meta.model_name}_change", args=[linked.pk]),
+                    linked,
+                )
+                for linked in models.records_linking_to(obj)
+            )
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        save_last_versions([obj], request.user)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        save_last_versions(queryset, request.user)
+        super().delete_queryset(request, queryset)
+
+
+def year_filter(field: str) -> type[admin.SimpleListFilter]:
+    """A list filter on the year in which a fuzzy date's earliest possible day falls."""
+
+    class YearFilter(admin.SimpleListFilter):
+        title = _("year")
+        parameter_name = "year"
+
+        def lookups(self, request, model_admin):
+            years = (
+                model_admin.get_queryset(request)
+                .exclude(**{f"{field}_earliest": None})
+                .annotate(year=ExtractYear(f"{field}_earliest"))
+                .values_list("year", flat=True)
+                .distinct()
+                .order_by("-year")
+            )
+            return [(str(year), str(year)) for year in years]
+
+        def queryset(self, request, queryset):
+            if self.value() and self.value().isdigit():
+                return queryset.filter(**{f"{field}_earliest__year": int(self.value())})
+            return queryset
+
+    return YearFilter
+
+
+def either_country_filter(first: str, second: str) -> type[admin.SimpleListFilter]:
+    class CountryFilter(admin.SimpleListFilter):
+        title = _("country")
+        parameter_name = "country"
+
+        def lookups(self, request, model_admin):
+            return [(country.code.code, country.name) for country in models.Country.objects.all()]
+
+        def queryset(self, request, queryset):
+            code = (self.value() or "").upper()
+            if code in countries:
+                return queryset.filter(Q(**{f"{first}__code": code}) | Q(**{f"{second}__code": code}))
+            return queryset
+
+    return CountryFilter
+
+
+# ---------------------------------------------------------------- reference data
+
+
+@admin.register(models.Country)
+class CountryAdmin(TrackerAdmin):
+    list_display = ["flag_and_name", "code"]
+    search_fields = ["code", "notes"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Match the localised country name too, which lives in django-countries, not in the table."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().lower()
+        if term:
+            codes = [code for code, name in countries if term in str(name).lower()]
+            results = results | queryset.filter(code__in=codes)
+        return results, may_have_duplicates
+
+    @admin.display(description=_("country"), ordering="code")
+    def flag_and_name(self, obj):
+        return f"{obj.flag} {obj.name}"
+
+
+@admin.register(models.Sector)
+class SectorAdmin(TrackerAdmin):
+    resource_classes = [resources.SectorResource]
+    list_display = ["name", "name_ru", "name_ar", "slug", "parent", "dac_code"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["parent"]
+    search_fields = ["name", "name_ru", "name_ar", "slug", "dac_code"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(models.Source)
+class SourceAdmin(TrackerAdmin):
+    resource_classes = [resources.SourceResource]
+    list_display = ["title", "publisher", "language", "published_in_words", "reference"]
+    list_filter = ["language", "publisher", year_filter("published")]
+    search_fields = ["title", "publisher", "summary", "reference", "url"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    @admin.display(description=_("published"), ordering="published_earliest")
+    def published_in_words(self, obj):
+        return obj.published_in_words
+
+
+# ---------------------------------------------------------------- institutions and people
+
+
+class InstitutionNameInline(CheckedRelatedFields, admin.TabularInline):
+    model = models.InstitutionName
+    extra = 1
+
+
+@admin.register(models.Institution)
+class InstitutionAdmin(TrackerAdmin):
+    resource_classes = [resources.InstitutionResource]
+    list_display = ["name", "kind", "country", "parent"]
+    list_filter = ["kind", "country"]
+    list_select_related = ["country", "parent"]
+    search_fields = ["name", "slug", "alternative_names__name"]
+    autocomplete_fields = ["country", "parent", "sources"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [InstitutionNameInline]
+
+
+class PersonNameInline(CheckedRelatedFields, admin.TabularInline):
+    model = models.PersonName
+    extra = 1
+
+
+@admin.register(models.Person)
+class PersonAdmin(TrackerAdmin):
+    resource_classes = [resources.PersonResource]
+    list_display = ["name", "title", "institution", "country"]
+    list_filter = ["country"]
+    list_select_related = ["institution", "country"]
+    search_fields = ["name", "slug", "title", "alternative_names__name"]
+    autocomplete_fields = ["institution", "country", "sources"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [PersonNameInline]
+
+
+# ---------------------------------------------------------------- the chain
+
+
+class CommitmentFromVisitInline(CheckedRelatedFields, admin.StackedInline):
+    model = models.Commitment
+    fk_name = "origin_visit"
+    extra = 0
+    fields = [("title", "status"), "due", "details", ("fulfilled_by_visit", "fulfilled_by_memorandum"), "sectors"]
+    autocomplete_fields = ["fulfilled_by_visit", "fulfilled_by_memorandum", "sectors"]
+    show_change_link = True
+    verbose_name = _("commitment made at this visit")
+    verbose_name_plural = _("commitments made at this visit")
+
+
+class CommitmentFromMemorandumInline(CommitmentFromVisitInline):
+    fk_name = "origin_memorandum"
+    verbose_name = _("commitment made in this memorandum")
+    verbose_name_plural = _("commitments made in this memorandum")
+
+
+class MemorandumSignedAtVisitInline(CheckedRelatedFields, admin.TabularInline):
+    model = models.Memorandum
+    fk_name = "visit"
+    extra = 0
+    fields = ["title", "kind", "status", "signed"]
+    show_change_link = True
+    verbose_name = _("memorandum signed during this visit")
+    verbose_name_plural = _("memoranda signed during this visit")
+
+
+@admin.register(models.Visit)
+class VisitAdmin(TrackerAdmin):
+    resource_classes = [resources.VisitResource]
+    list_display = ["title", "kind", "status", "host_country", "guest_country", "city", "date_in_words"]
+    list_filter = [
+        "kind",
+        "status",
+        either_country_filter("host_country", "guest_country"),
+        ("sectors", admin.RelatedOnlyFieldListFilter),
+        year_filter("date"),
+    ]
+    list_select_related = ["host_country", "guest_country"]
+    search_fields = ["title", "summary", "city", "slug"]
+    autocomplete_fields = [
+        "host_country",
+        "guest_country",
+        "leader",
+        "participants",
+        "institutions",
+        "sectors",
+        "sources",
+    ]
+    prepopulated_fields = {"slug": ["title"]}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    ("kind", "status"),
+                    ("host_country", "guest_country"),
+                    "city",
+                    ("date", "date_in_words"),
+                ]
+            },
+        ),
+        (_("Delegation"), {"fields": ["leader", "participants", "institutions"]}),
+        (_("Content"), {"fields": ["sectors", "summary", "sources"]}),
+    ]
+    readonly_fields = ["date_in_words"]
+    inlines = [MemorandumSignedAtVisitInline, CommitmentFromVisitInline]
+
+    @admin.display(description=_("date"), ordering="date_earliest")
+    def date_in_words(self, obj):
+        return obj.date_in_words
+
+
+class SignatoryInline(CheckedRelatedFields, admin.TabularInline):
+    model = models.Signatory
+    extra = 1
+    autocomplete_fields = ["institution", "person"]
+
+
+class MemorandumRelationInline(CheckedRelatedFields, admin.TabularInline):
+    model = models.MemorandumRelation
+    fk_name = "source"
+    extra = 0
+    autocomplete_fields = ["target"]
+
+
+@admin.register(models.Memorandum)
+class MemorandumAdmin(TrackerAdmin):
+    resource_classes = [resources.MemorandumResource]
+    list_display = ["title", "kind", "status", "country_a", "country_b", "signed_in_words", "visit"]
+    list_filter = [
+        "kind",
+        "status",
+        "legally_binding",
+        either_country_filter("country_a", "country_b"),
+        ("sectors", admin.RelatedOnlyFieldListFilter),
+        year_filter("signed"),
+    ]
+    list_select_related = ["country_a", "country_b", "visit"]
+    search_fields = ["title", "summary", "slug", "parties__name", "parties__alternative_names__name"]
+    autocomplete_fields = ["country_a", "country_b", "visit", "sectors", "sources"]
+    prepopulated_fields = {"slug": ["title"]}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    ("kind", "status", "legally_binding"),
+                    ("country_a", "country_b"),
+                    ("signed", "signed_in_words", "signed_at"),
+                    "visit",
+                    ("valid_until", "valid_until_in_words"),
+                ]
+            },
+        ),
+        (_("Content"), {"fields": ["sectors", "summary", "sources"]}),
+    ]
+    readonly_fields = ["signed_in_words", "valid_until_in_words"]
+    inlines = [SignatoryInline, MemorandumRelationInline, CommitmentFromMemorandumInline]
+
+    @admin.display(description=_("signed"), ordering="signed_earliest")
+    def signed_in_words(self, obj):
+        return obj.signed_in_words
+
+    @admin.display(description=_("valid until"))
+    def valid_until_in_words(self, obj):
+        return obj.valid_until_in_words or "—"
+
+
+@admin.register(models.Commitment)
+class CommitmentAdmin(TrackerAdmin):
+    resource_classes = [resources.CommitmentResource]
+    list_display = ["title", "status", "origin", "due_in_words", "fulfilled_by"]
+    list_filter = ["status", ("sectors", admin.RelatedOnlyFieldListFilter), year_filter("due")]
+    list_select_related = ["origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"]
+    search_fields = ["title", "details", "slug"]
+    autocomplete_fields = [
+        "origin_visit",
+        "origin_memorandum",
+        "responsible_countries",
+        "responsible_institutions",
+        "fulfilled_by_visit",
+        "fulfilled_by_memorandum",
+        "sectors",
+        "sources",
+    ]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["due_in_words"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "details", ("origin_visit", "origin_memorandum")]}),
+        (
+            _("Follow-up"),
+            {"fields": [("status", "due", "due_in_words"), ("fulfilled_by_visit", "fulfilled_by_memorandum")]},
+        ),
+        (_("Who and what"), {"fields": ["responsible_countries", "responsible_institutions", "sectors", "sources"]}),
+    ]
+
+    @admin.display(description=_("due"), ordering="due_latest")
+    def due_in_words(self, obj):
+        return obj.due_in_words
+
+    @admin.display(description=_("origin"))
+    def origin(self, obj):
+        return obj.origin
+
+    @admin.display(description=_("fulfilled by"))
+    def fulfilled_by(self, obj):
+        return obj.fulfilled_by or "—"

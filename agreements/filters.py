@@ -1,0 +1,353 @@
+"""The filters of the memorandum, visit and commitment lists and of their exports.
+
+Every list reads the same query parameters: sector, country, pair, institution, kind,
+status, from, to, overdue, q and sort (plus dormant on memoranda). Each option of a
+select shows how many records it would give, counted with the other filters applied.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+import django_filters
+from django import forms
+from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from .models import Commitment, Country, Institution, Memorandum, Sector, Visit
+
+
+class UpperChoiceField(django_filters.fields.ChoiceField):
+    """Country codes are accepted in either case: ?country=om is ?country=OM."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
+class CountryFilter(django_filters.ChoiceFilter):
+    field_class = UpperChoiceField
+
+
+class PairField(forms.CharField):
+    """Two ISO country codes joined by a hyphen, in either order: BY-OM or OM-BY."""
+
+    def to_python(self, value):
+        value = super().to_python(value).strip().upper()
+        if not value:
+            return None
+        a, _sep, b = value.partition("-")
+        if not (a in countries and b in countries and a != b):
+            raise forms.ValidationError(
+                _("“%(value)s” is not a pair of two different country codes like BY-OM."),
+                code="invalid_pair",
+                params={"value": value},
+            )
+        return (a, b)
+
+
+class PairFilter(django_filters.Filter):
+    field_class = PairField
+
+
+def sector_choices() -> list[tuple[str, str]]:
+    """Sectors as a tree: each parent followed by its children, indented."""
+    sectors = list(Sector.objects.all())
+    children: dict[int | None, list[Sector]] = {}
+    for sector in sectors:
+        children.setdefault(sector.parent_id, []).append(sector)
+    choices: list[tuple[str, str]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for sector in children.get(parent_id, []):
+            choices.append((sector.slug, "\u2003" * depth + sector.name))
+            if depth < 2:
+                walk(sector.pk, depth + 1)
+
+    walk(None, 0)
+    return choices
+
+
+def country_choices() -> list[tuple[str, str]]:
+    return sorted(((c.code.code, c.name) for c in Country.objects.all()), key=lambda choice: choice[1])
+
+
+def institution_choices() -> list[tuple[str, str]]:
+    return list(Institution.objects.values_list("slug", "name"))
+
+
+SORT_CHOICES = [
+    ("-date", _("Newest first")),
+    ("date", _("Oldest first")),
+    ("title", _("Title A–Z")),
+    ("-title", _("Title Z–A")),
+]
+
+
+class TrackerFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("from"), cleaned.get("to")
+        if start and end and start > end:
+            self.add_error("to", _("The end of the range is before its start."))
+        return cleaned
+
+
+class TrackerFilterSet(django_filters.FilterSet):
+    """What the three lists share. A subclass names its date field and the paths of its facets."""
+
+    date_field = ""
+    country_paths: tuple[str, ...] = ()
+    institution_path = ""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    sector = django_filters.ChoiceFilter(
+        label=_("Sector"), choices=sector_choices, method="filter_sector", empty_label=_("All sectors")
+    )
+    country = CountryFilter(
+        label=_("Country"),
+        choices=country_choices,
+        method="filter_country",
+        empty_label=_("All countries"),
+        error_messages={"invalid_choice": _("There is no country “%(value)s” in the tracker.")},
+    )
+    pair = PairFilter(label=_("Pair of countries"), method="filter_pair", help_text=_("For example BY-OM."))
+    institution = django_filters.ChoiceFilter(
+        label=_("Institution"),
+        choices=institution_choices,
+        method="filter_institution",
+        empty_label=_("All institutions"),
+        error_messages={"invalid_choice": _("There is no institution “%(value)s” in the tracker.")},
+    )
+    kind = django_filters.ChoiceFilter(label=_("Kind"), method="filter_kind", empty_label=_("All kinds"))
+    status = django_filters.ChoiceFilter(label=_("Status"), method="filter_status", empty_label=_("Any status"))
+    # `from` is a Python keyword, so these two are declared through the class namespace.
+    locals()["from"] = django_filters.DateFilter(
+        label=_("From"),
+        method="filter_dates",
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2025-10-06.")},
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    locals()["to"] = django_filters.DateFilter(
+        label=_("To"),
+        method="filter_dates",
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2025-10-06.")},
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Only with overdue commitments"), method="filter_overdue", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(label=_("Sort"), choices=SORT_CHOICES, method="filter_nothing", empty_label=None)
+
+    class Meta:
+        form = TrackerFilterForm
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today: datetime.date | None = None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.today = today or datetime.date.today()
+        # Read each list of options once: validating and counting would otherwise both query it.
+        for name in ("sector", "country", "institution"):
+            choices = self.filters[name].extra["choices"]
+            self.filters[name].extra["choices"] = list(choices() if callable(choices) else choices)
+
+    # ------------------------------------------------------------ filtering
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_sector(self, queryset, name, value):
+        return queryset.in_sector(value)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.involving(value)
+
+    def filter_pair(self, queryset, name, value):
+        return queryset.between(*value)
+
+    def filter_institution(self, queryset, name, value):
+        return queryset.with_institution(value)
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(kind=value)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status=value)
+
+    def filter_dates(self, queryset, name, value):
+        # Both ends are applied together, once, when the `from` filter runs (or `to` alone).
+        data = self.form.cleaned_data
+        if name == "to" and data.get("from"):
+            return queryset
+        return queryset.dated_between(data.get("from"), data.get("to"))
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.with_overdue_commitments(self.today) if value else queryset
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*self.ordering(self.form.cleaned_data.get("sort") or "-date"))
+
+    def ordering(self, sort: str) -> list:
+        earliest = F(f"{self.date_field}_earliest")
+        by_date = [earliest.asc(nulls_last=True), f"{self.date_field}_latest", "title", "pk"]
+        if sort == "-date":
+            by_date = [earliest.desc(nulls_last=True), f"-{self.date_field}_latest", "title", "pk"]
+        return {"title": ["title", "pk"], "-title": ["-title", "-pk"]}.get(sort, by_date)
+
+    # ------------------------------------------------------------ counts beside each option
+
+    def queryset_without(self, excluded: str) -> QuerySet:
+        """The queryset with every valid filter applied except `excluded`, unordered."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name != excluded and name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset.order_by()
+
+    def count_sector(self, queryset) -> Counter:
+        """Records per sector, a parent counting every record of its children once."""
+        records: dict[str, set[int]] = {}
+        rows = queryset.values_list("pk", "sectors__slug", "sectors__parent__slug", "sectors__parent__parent__slug")
+        for pk, *slugs in rows:
+            for slug in filter(None, slugs):
+                records.setdefault(slug, set()).add(pk)
+        return Counter({slug: len(pks) for slug, pks in records.items()})
+
+    def count_country(self, queryset) -> Counter:
+        # Each path names a different side of a record, so the sums count each record once.
+        counts: Counter = Counter()
+        for path in self.country_paths:
+            for code, n in queryset.values_list(path).annotate(n=Count("pk")):
+                if code:
+                    counts[code] += n
+        return counts
+
+    def count_institution(self, queryset) -> Counter:
+        return Counter(dict(queryset.values_list(self.institution_path).annotate(n=Count("pk", distinct=True))))
+
+    def count_kind(self, queryset) -> Counter:
+        return Counter(dict(queryset.values_list("kind").annotate(n=Count("pk"))))
+
+    def count_status(self, queryset) -> Counter:
+        return Counter(dict(queryset.values_list("status").annotate(n=Count("pk"))))
+
+    def count_overdue(self, queryset) -> int:
+        return queryset.with_overdue_commitments(self.today).count()
+
+    def add_counts(self) -> None:
+        """Write the number of matching records beside each option and checkbox (one query each).
+
+        Options that would give nothing are left out, unless selected.
+        """
+        form = self.form
+        form.is_valid()
+        for name in ("sector", "country", "institution", "kind", "status"):
+            counts = getattr(self, f"count_{name}")(self.queryset_without(name))
+            field = form.fields[name]
+            selected = form.data.get(name, "")
+            field.choices = [
+                (value, f"{label} ({counts.get(value, 0)})" if value else label)
+                for value, label in field.choices
+                if not value or counts.get(value) or str(value).upper() == selected.upper()
+            ]
+        for name in self.boolean_facets():
+            number = getattr(self, f"count_{name}")(self.queryset_without(name))
+            # The bound field has already copied the label while validating.
+            form[name].label = form.fields[name].label = f"{self.filters[name].label} ({number})"
+
+    def boolean_facets(self) -> list[str]:
+        return ["overdue"]
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter other than sorting is set."""
+        return any(value for name, value in self.data.items() if name not in ("sort", "page"))
+
+
+class MemorandumFilter(TrackerFilterSet):
+    date_field = "signed"
+    country_paths = ("country_a__code", "country_b__code")
+    institution_path = "parties__slug"
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Memorandum.Kind.choices, method="filter_kind", empty_label=_("All kinds")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Memorandum.Status.choices, method="filter_status", empty_label=_("Any status")
+    )
+    dormant = django_filters.BooleanFilter(
+        label=_("Only dormant"),
+        method="filter_dormant",
+        widget=forms.CheckboxInput,
+        help_text=_("No follow-up in the twelve months after signing."),
+    )
+
+    class Meta(TrackerFilterSet.Meta):
+        model = Memorandum
+
+    def filter_dormant(self, queryset, name, value):
+        return queryset.dormant(self.today) if value else queryset
+
+    def count_dormant(self, queryset) -> int:
+        return queryset.dormant(self.today).count()
+
+    def boolean_facets(self) -> list[str]:
+        return ["overdue", "dormant"]
+
+
+class VisitFilter(TrackerFilterSet):
+    date_field = "date"
+    country_paths = ("host_country__code", "guest_country__code")
+    institution_path = "institutions__slug"
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Visit.Kind.choices, method="filter_kind", empty_label=_("All kinds")
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Visit.Status.choices, method="filter_status", empty_label=_("Any status")
+    )
+
+    class Meta(TrackerFilterSet.Meta):
+        model = Visit
+
+
+class CommitmentFilter(TrackerFilterSet):
+    """Commitments are dated by when they fall due; their kind is where they were made."""
+
+    date_field = "due"
+    country_paths = (
+        "origin_visit__host_country__code",
+        "origin_visit__guest_country__code",
+        "origin_memorandum__country_a__code",
+        "origin_memorandum__country_b__code",
+    )
+    institution_path = "responsible_institutions__slug"
+
+    kind = django_filters.ChoiceFilter(
+        label=_("Made at"),
+        choices=[("visit", _("a visit")), ("memorandum", _("a memorandum"))],
+        method="filter_kind",
+        empty_label=_("A visit or a memorandum"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Commitment.Status.choices, method="filter_status", empty_label=_("Any status")
+    )
+    overdue = django_filters.BooleanFilter(label=_("Only overdue"), method="filter_overdue", widget=forms.CheckboxInput)
+
+    class Meta(TrackerFilterSet.Meta):
+        model = Commitment
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.made_at(value)
+
+    def count_kind(self, queryset) -> Counter:
+        numbers = queryset.aggregate(
+            visit=Count("pk", filter=Q(origin_visit__isnull=False)),
+            memorandum=Count("pk", filter=Q(origin_memorandum__isnull=False)),
+        )
+        return Counter(numbers)

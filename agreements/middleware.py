@@ -1,0 +1,18 @@
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+class RefuseNulCharacters:
+    """A NUL character in the address is never meaningful, and PostgreSQL cannot compare text
+    containing one: such a request gets a 400 page that says so, before any view queries it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            message = _(
+                "The address contains a NUL character, which no search or filter can use. Remove it and try again."
+            )
+            return render(request, "400.html", {"message": message}, status=400)
+        return self.get_response(request)

@@ -1,0 +1,1366 @@
+"""The chain of bilateral cooperation: visits produce commitments, which memoranda and
+later visits fulfil, which in turn produce new commitments; sources report each link."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q
+from django.db.models.functions import Coalesce, ExtractYear
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from . import search
+from .fuzzydates import FuzzyDateField, describe
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", _("English")
+    RUSSIAN = "ru", _("Russian")
+    ARABIC = "ar", _("Arabic")
+    BELARUSIAN = "be", _("Belarusian")
+    SPANISH = "es", _("Spanish")
+    PERSIAN = "fa", _("Persian")
+    UZBEK = "uz", _("Uzbek")
+    LATIN = "la-Latn", _("Latin transliteration")
+
+
+# ---------------------------------------------------------------- deletes never unlink history
+
+
+def records_linking_to(instance: models.Model) -> list[models.Model]:
+    """Records that link to `instance` through a plain many-to-many field.
+
+    Django would silently drop those links on delete; the tracker refuses instead,
+    as it does for foreign keys (all PROTECT).
+    """
+    linked: list[models.Model] = []
+    for relation in instance._meta.related_objects:
+        if relation.many_to_many and relation.through._meta.auto_created:
+            linked.extend(getattr(instance, relation.get_accessor_name()).all()[:20])
+    return linked
+
+
+def refuse_delete_if_linked(instance: models.Model) -> None:
+    linked = records_linking_to(instance)
+    if linked:
+        names = ", ".join(f"{obj._meta.verbose_name} “{obj}”" for obj in linked[:5])
+        raise ProtectedError(
+            _("Cannot delete %(record)s “%(name)s”: it is referred to by %(names)s.")
+            % {"record": instance._meta.verbose_name, "name": instance, "names": names},
+            set(linked),
+        )
+
+
+class TrackerQuerySet(models.QuerySet):
+    def delete(self):
+        for instance in self:
+            refuse_delete_if_linked(instance)
+        return super().delete()
+
+    def rebuild_search_text(self, batch_size: int = 2000) -> int:
+        """Key the records' words into `search_text` again; the number of records keyed.
+
+        Saving keeps the keys current; this is for rows written without save() (bulk_create,
+        update()) and for after a change to the keying rules in `agreements.search`.
+        """
+        if not hasattr(self.model, "search_words"):
+            return 0
+        records = self.order_by()
+        if hasattr(self.model, "alternative_names"):
+            records = records.prefetch_related("alternative_names")
+        batch, count = [], 0
+        for record in records.iterator(chunk_size=batch_size):
+            record.search_text = search.search_text(*record.search_words())
+            batch.append(record)
+            if len(batch) == batch_size:
+                count += self.model.objects.bulk_update(batch, ["search_text"])
+                batch = []
+        return count + (self.model.objects.bulk_update(batch, ["search_text"]) if batch else 0)
+
+
+class TrackerModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        refuse_delete_if_linked(self)
+        return super().delete(*args, **kwargs)
+
+
+def text_variants(text: str) -> list[str]:
+    """Spellings of `text` to match against, so that a search finds "Минздрав" from "минздрав".
+
+    SQLite's LIKE folds case for ASCII letters only; matching the lower-, upper-, title- and
+    capitalised forms covers the usual spellings of Cyrillic words (Arabic has no case).
+    A word typed in mixed case ("мИНЗДРАВ") still only matches the same mixed case on SQLite;
+    PostgreSQL folds every letter.
+    """
+    text = text.strip()
+    variants = [text, text.lower(), text.upper(), text.capitalize(), text.title(), text.casefold()]
+    return list(dict.fromkeys(v for v in variants if v))
+
+
+def search_q(text: str, *paths: str) -> Q:
+    """Any of `paths` contains any spelling of `text`."""
+    condition = Q()
+    for variant in text_variants(text):
+        for path in paths:
+            condition |= Q(**{f"{path}__icontains": variant})
+    return condition
+
+
+def overlapping_q(field: str, start: datetime.date | None, end: datetime.date | None) -> Q:
+    """The fuzzy date `field` may fall within [start, end]: its earliest day is not after `end`
+    and its latest day is not before `start`. An unknown date never matches a bounded range."""
+    condition = Q()
+    if end:
+        condition &= Q(**{f"{field}_earliest__lte": end})
+    if start:
+        condition &= Q(**{f"{field}_latest__gte": start})
+    return condition
+
+
+def one_year_before(today: datetime.date) -> datetime.date:
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 1, day=28)
+
+
+def unique_slug(instance: models.Model, text: str, max_length: int = 80) -> str:
+    """A slug of `text` not yet taken by another row of the instance's model."""
+    base = slugify(text)[:max_length].strip("-") or instance._meta.model_name
+    slug, n = base, 2
+    others = type(instance)._default_manager.exclude(pk=instance.pk)
+    while others.filter(slug=slug).exists():
+        slug = f"{base[: max_length - len(str(n)) - 1]}-{n}"
+        n += 1
+    return slug
+
+
+class SluggedModel(TrackerModel):
+    """A record addressed by its slug in URLs, imports and fixtures."""
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.slug_source())
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def slug_source(self) -> str:
+        return str(self)
+
+
+class SlugManager(models.Manager):
+    def get_by_natural_key(self, slug: str):
+        return self.get(slug=slug)
+
+
+# ---------------------------------------------------------------- reference data
+
+
+@dataclasses.dataclass
+class Partner:
+    """A partner country and how much the two have done together."""
+
+    country: Country | None
+    memoranda: int
+    visits: int
+
+
+@dataclasses.dataclass
+class TimelineEvent:
+    """A visit or memorandum placed on a pair's timeline."""
+
+    kind: str
+    earliest: datetime.date | None
+    latest: datetime.date | None
+    record: Visit | Memorandum
+
+    def sort_key(self) -> tuple:
+        """Oldest first, undated last; on the same first day a visit comes before the memoranda
+        (signed during it, as a rule)."""
+        return (
+            self.earliest is None,
+            self.earliest or datetime.date.min,
+            self.kind != "visit",
+            self.latest or datetime.date.min,
+        )
+
+    @property
+    def year(self) -> int | None:
+        return self.earliest.year if self.earliest else None
+
+
+class CountryManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> Country:
+        return self.get(code=code)
+
+
+def count_subquery(queryset: models.QuerySet) -> Coalesce:
+    """The number of rows of `queryset` (which refers to OuterRef), as an annotation."""
+    counted = queryset.order_by().annotate(n=models.Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(models.Subquery(counted[:1], output_field=models.IntegerField()), 0)
+
+
+class CountryQuerySet(TrackerQuerySet):
+    def with_activity(self) -> CountryQuerySet:
+        """Annotate `memorandum_count` and `visit_count` (as either party), without joins."""
+        memoranda = Memorandum.objects.filter(Q(country_a=OuterRef("pk")) | Q(country_b=OuterRef("pk")))
+        visits = Visit.objects.filter(Q(host_country=OuterRef("pk")) | Q(guest_country=OuterRef("pk")))
+        return self.annotate(memorandum_count=count_subquery(memoranda), visit_count=count_subquery(visits))
+
+    def active(self) -> CountryQuerySet:
+        """Countries with at least one memorandum or visit, most active first."""
+        return (
+            self.with_activity()
+            .filter(Q(memorandum_count__gt=0) | Q(visit_count__gt=0))
+            .order_by(-(F("memorandum_count") + F("visit_count")), "code")
+        )
+
+
+class Country(TrackerModel):
+    """A state party to cooperation; its name comes from the ISO 3166 list, localised."""
+
+    code = CountryField(_("country"), unique=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = CountryManager.from_queryset(CountryQuerySet)()
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return str(self.code.name)
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:country-detail", args=[self.code.code])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code.code,)
+
+    @property
+    def name(self) -> str:
+        return str(self.code.name)
+
+    @property
+    def flag(self) -> str:
+        return self.code.unicode_flag
+
+    def partners(self) -> list[Partner]:
+        """The countries this one has memoranda or visits with, most active first (three queries)."""
+        code = self.code.code
+        tally: dict[int, Partner] = {}
+
+        def partner(pk: int) -> Partner:
+            return tally.setdefault(pk, Partner(country=None, memoranda=0, visits=0))
+
+        memo_pairs = (
+            Memorandum.objects.signed_with(code)
+            .order_by()
+            .values_list("country_a", "country_b")
+            .annotate(n=Count("pk"))
+        )
+        for a, b, n in memo_pairs:
+            partner(b if a == self.pk else a).memoranda += n
+        visit_pairs = (
+            Visit.objects.involving(code)
+            .order_by()
+            .values_list("host_country", "guest_country")
+            .annotate(n=Count("pk"))
+        )
+        for host, guest, n in visit_pairs:
+            partner(guest if host == self.pk else host).visits += n
+        countries = Country.objects.in_bulk(tally)
+        for pk, entry in tally.items():
+            entry.country = countries[pk]
+        return sorted(tally.values(), key=lambda p: (-(p.memoranda + p.visits), p.country.name))
+
+    def timeline_with(self, partner: Country) -> list[TimelineEvent]:
+        """Visits and memoranda between the two countries, oldest first, each with the commitments
+        made there; undated records last. A fixed number of queries."""
+        a, b = self.code.code, partner.code.code
+        commitments = Commitment.objects.select_related("fulfilled_by_visit", "fulfilled_by_memorandum").order_by(
+            F("due_latest").asc(nulls_last=True), "title"
+        )
+        kept = Commitment.objects.select_related("origin_visit", "origin_memorandum")
+        visits = (
+            Visit.objects.between(a, b)
+            .select_related("host_country", "guest_country", "leader")
+            .prefetch_related(
+                "sectors",
+                models.Prefetch("commitments", queryset=commitments),
+                "memoranda",
+                models.Prefetch("fulfilled_commitments", queryset=kept),
+            )
+        )
+        memoranda = (
+            Memorandum.objects.between(a, b)
+            .select_related("country_a", "country_b", "visit")
+            .prefetch_related(
+                "sectors",
+                models.Prefetch("commitments", queryset=commitments),
+                models.Prefetch("fulfilled_commitments", queryset=kept),
+                "signatories__institution",
+            )
+            .with_dormancy()
+        )
+        events = [TimelineEvent("visit", visit.date_earliest, visit.date_latest, visit) for visit in visits]
+        events += [TimelineEvent("memorandum", memo.signed_earliest, memo.signed_latest, memo) for memo in memoranda]
+        return sorted(events, key=TimelineEvent.sort_key)
+
+
+class SectorQuerySet(TrackerQuerySet):
+    def with_descendants(self, slug: str) -> SectorQuerySet:
+        """The sector named by `slug` and every sector below it (three levels deep)."""
+        return self.filter(Q(slug=slug) | Q(parent__slug=slug) | Q(parent__parent__slug=slug))
+
+
+class Sector(SluggedModel):
+    name = models.CharField(_("name"), max_length=120)
+    name_ru = models.CharField(_("name in Russian"), max_length=120, blank=True)
+    name_ar = models.CharField(_("name in Arabic"), max_length=120, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent sector"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    dac_code = models.CharField(
+        _("OECD DAC purpose code"),
+        max_length=5,
+        blank=True,
+        help_text=_("The OECD DAC CRS purpose code, so records line up with aid statistics (e.g. 12191)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = SlugManager.from_queryset(SectorQuerySet)()
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="sector_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.localized_name
+
+    def slug_source(self) -> str:
+        return self.name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language when the sector has one, else the English name."""
+        language = (get_language() or "en").split("-")[0]
+        return getattr(self, f"name_{language}", "") or self.name
+
+
+class Source(SluggedModel):
+    """A news article, statement or document that reports a record."""
+
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    published = FuzzyDateField(_("published"))
+    published_earliest = models.DateField(null=True, blank=True, editable=False)
+    published_latest = models.DateField(null=True, blank=True, editable=False)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=200, blank=True, help_text=_("File name, archive number or other reference.")
+    )
+    summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words; never copied text."))
+
+    objects = SlugManager.from_queryset(TrackerQuerySet)()
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = [F("published_earliest").desc(nulls_last=True), "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def slug_source(self) -> str:
+        return self.title
+
+    @property
+    def published_in_words(self) -> str:
+        return describe(self.published)
+
+
+# ---------------------------------------------------------------- institutions and people
+
+
+class AlternativeName(models.Model):
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("official name")
+        SHORT = "short", _("short name")
+        ABBREVIATION = "abbreviation", _("abbreviation")
+        TRANSLITERATION = "transliteration", _("transliteration")
+        FORMER = "former", _("former name")
+
+    name = models.CharField(_("name"), max_length=300)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OFFICIAL)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+# Which alternative name stands for a record in a reader's language, best first; abbreviations
+# and former names never do.
+DISPLAY_NAME_KINDS = [AlternativeName.Kind.OFFICIAL, AlternativeName.Kind.SHORT, AlternativeName.Kind.TRANSLITERATION]
+
+
+class NamedInLanguages:
+    """A record with a `name` and `alternative_names` in other languages."""
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language when an alternative name in it exists (official first),
+        else the original name. Reads `alternative_names`: prefetch them on lists."""
+        language = (get_language() or "en").split("-")[0]
+        candidates = [
+            alternative
+            for alternative in self.alternative_names.all()
+            if alternative.language == language and alternative.kind in DISPLAY_NAME_KINDS
+        ]
+        if not candidates or language == "en":
+            return self.name
+        return min(candidates, key=lambda alternative: DISPLAY_NAME_KINDS.index(alternative.kind)).name
+
+    def search_words(self) -> list[str]:
+        """What `search_text` keys: the name and every alternative name (a query unless prefetched)."""
+        words = [self.name, getattr(self, "title", "")]
+        if self.pk:
+            words += [alternative.name for alternative in self.alternative_names.all()]
+        return words
+
+    def refresh_search_text(self) -> None:
+        """Store the keys again, after an alternative name changed (one update, no signals)."""
+        self.search_text = search.search_text(*self.search_words())
+        type(self).objects.filter(pk=self.pk).update(search_text=self.search_text)
+
+
+class InstitutionQuerySet(TrackerQuerySet):
+    def named(self, text: str) -> InstitutionQuerySet:
+        """Institutions whose name or any alternative name (any language) contains `text`, or
+        whose search keys hold every word of it (any script or spelling, see `search.matches`)."""
+        return self.filter(search_q(text, "name", "alternative_names__name") | search.matches(text)).distinct()
+
+    def for_detail(self) -> InstitutionQuerySet:
+        """What the institution page shows, in a fixed number of queries."""
+        return self.select_related("country", "parent").prefetch_related(
+            "alternative_names",
+            "children",
+            "people",
+            "sources",
+            models.Prefetch(
+                "memoranda",
+                queryset=Memorandum.objects.select_related("country_a", "country_b").order_by(
+                    F("signed_earliest").desc(nulls_last=True), "title"
+                ),
+            ),
+            models.Prefetch(
+                "visits",
+                queryset=Visit.objects.select_related("host_country", "guest_country").order_by(
+                    F("date_earliest").desc(nulls_last=True), "title"
+                ),
+            ),
+            models.Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+            ),
+        )
+
+
+class Institution(NamedInLanguages, SluggedModel):
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", _("ministry")
+        GOVERNMENT = "government", _("government or head of state")
+        HOSPITAL = "hospital", _("hospital or clinic")
+        RESEARCH_CENTRE = "research-centre", _("research centre")
+        UNIVERSITY = "university", _("university")
+        ENTERPRISE = "enterprise", _("enterprise")
+        PARLIAMENT = "parliament", _("parliament")
+        EMBASSY = "embassy", _("embassy")
+        JOINT_BODY = "joint-body", _("joint body")
+        AGENCY = "agency", _("agency")
+        MEDIA = "media", _("news agency or media")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=300)
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="institutions"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="institutions")
+    search_text = models.TextField(
+        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
+    )
+
+    objects = SlugManager.from_queryset(InstitutionQuerySet)()
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:institution-detail", args=[self.slug])
+
+    def slug_source(self) -> str:
+        return self.name
+
+
+class InstitutionNameManager(models.Manager):
+    def get_by_natural_key(self, institution: str, name: str) -> InstitutionName:
+        return self.get(institution__slug=institution, name=name)
+
+
+class InstitutionName(AlternativeName):
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="alternative_names")
+
+    objects = InstitutionNameManager()
+
+    class Meta:
+        verbose_name = _("alternative name")
+        verbose_name_plural = _("alternative names")
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "name"], name="institution_name_unique"),
+        ]
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.institution.slug, self.name)
+
+    natural_key.dependencies = ["agreements.institution"]
+
+
+class Person(NamedInLanguages, SluggedModel):
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title or role"), max_length=300, blank=True)
+    institution = models.ForeignKey(
+        Institution,
+        verbose_name=_("institution"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
+    country = models.ForeignKey(Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="people")
+    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="people")
+    search_text = models.TextField(
+        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
+    )
+
+    objects = SlugManager.from_queryset(TrackerQuerySet)()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def slug_source(self) -> str:
+        return self.name
+
+
+class PersonNameManager(models.Manager):
+    def get_by_natural_key(self, person: str, name: str) -> PersonName:
+        return self.get(person__slug=person, name=name)
+
+
+class PersonName(AlternativeName):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alternative_names")
+
+    objects = PersonNameManager()
+
+    class Meta:
+        verbose_name = _("alternative name")
+        verbose_name_plural = _("alternative names")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "name"], name="person_name_unique"),
+        ]
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.person.slug, self.name)
+
+    natural_key.dependencies = ["agreements.person"]
+
+
+# ---------------------------------------------------------------- the chain
+
+
+class VisitQuerySet(TrackerQuerySet):
+    def between(self, a: str, b: str) -> VisitQuerySet:
+        """Visits of either country of the pair to the other (ISO codes)."""
+        return self.filter(
+            Q(host_country__code=a, guest_country__code=b) | Q(host_country__code=b, guest_country__code=a)
+        )
+
+    def involving(self, code: str) -> VisitQuerySet:
+        return self.filter(Q(host_country__code=code) | Q(guest_country__code=code))
+
+    def chronological(self) -> VisitQuerySet:
+        return self.order_by(F("date_earliest").asc(nulls_last=True), "date_latest", "title")
+
+    def in_sector(self, slug: str) -> VisitQuerySet:
+        """Visits in the sector or any sector below it."""
+        return self.filter(pk__in=Visit.objects.filter(sectors__in=Sector.objects.with_descendants(slug)).values("pk"))
+
+    def with_institution(self, slug: str) -> VisitQuerySet:
+        return self.filter(pk__in=Visit.objects.filter(institutions__slug=slug).values("pk"))
+
+    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> VisitQuerySet:
+        return self.filter(overlapping_q("date", start, end))
+
+    def search(self, text: str) -> VisitQuerySet:
+        """Title, summary, city, or any name of an institution or person taking part, in any
+        language or script (see `search.matches`)."""
+        institutions = Institution.objects.named(text).values("pk")
+        people = Person.objects.filter(search.matches(text)).values("pk")
+        matching = Visit.objects.filter(
+            Q(institutions__in=institutions) | Q(leader__in=people) | Q(participants__in=people)
+        ).values("pk")
+        return self.filter(search_q(text, "title", "summary", "city") | search.matches(text) | Q(pk__in=matching))
+
+    def with_overdue_commitments(self, today: datetime.date | None = None) -> VisitQuerySet:
+        """Visits at which a commitment was made that is now overdue."""
+        return self.filter(pk__in=Commitment.objects.overdue(today).values("origin_visit"))
+
+    def upcoming(self, today: datetime.date | None = None) -> VisitQuerySet:
+        """Planned visits not yet past (or with no date yet), soonest first."""
+        today = today or datetime.date.today()
+        return (
+            self.filter(status=Visit.Status.PLANNED)
+            .filter(Q(date_latest__gte=today) | Q(date_latest__isnull=True))
+            .chronological()
+        )
+
+    def for_list(self, today: datetime.date | None = None) -> VisitQuerySet:
+        """The visit list: countries and leader joined, sectors prefetched, commitments counted."""
+        overdue = Commitment.objects.overdue(today).filter(origin_visit=OuterRef("pk"))
+        return (
+            self.select_related("host_country", "guest_country", "leader")
+            .prefetch_related("sectors")
+            .annotate(commitment_count=Count("commitments"), has_overdue=Exists(overdue))
+        )
+
+    def for_export(self) -> VisitQuerySet:
+        """What VisitResource reads, joined and prefetched."""
+        return self.select_related("host_country", "guest_country", "leader").prefetch_related(
+            "participants", "institutions", "sectors", "sources"
+        )
+
+    def for_detail(self) -> VisitQuerySet:
+        """Everything the visit page shows, in a fixed number of queries."""
+        return self.select_related("host_country", "guest_country", "leader__institution").prefetch_related(
+            "sectors",
+            "sources",
+            models.Prefetch("participants", queryset=Person.objects.select_related("institution")),
+            models.Prefetch("institutions", queryset=Institution.objects.select_related("country")),
+            models.Prefetch(
+                "memoranda",
+                queryset=Memorandum.objects.select_related("country_a", "country_b").prefetch_related(
+                    "signatories__institution"
+                ),
+            ),
+            models.Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related("fulfilled_by_visit", "fulfilled_by_memorandum")
+                .prefetch_related("responsible_institutions")
+                .order_by(F("due_latest").asc(nulls_last=True), "title"),
+            ),
+            models.Prefetch(
+                "fulfilled_commitments",
+                queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+            ),
+        )
+
+
+class Visit(SluggedModel):
+    """Any bilateral meeting: a state visit, a ministerial visit, a forum, an ambassador's call."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("state visit")
+        OFFICIAL = "official", _("official visit")
+        WORKING = "working", _("working visit")
+        MINISTERIAL = "ministerial", _("ministerial visit")
+        FORUM = "forum", _("forum")
+        AMBASSADORIAL = "ambassadorial", _("meeting with an ambassador")
+        PARLIAMENTARY = "parliamentary", _("parliamentary meeting")
+        EXHIBITION = "exhibition", _("exhibition")
+        OTHER = "other", _("other meeting")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", pgettext_lazy("visit status", "planned")
+        HELD = "held", pgettext_lazy("visit status", "held")
+        CANCELLED = "cancelled", pgettext_lazy("visit status", "cancelled")
+
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.HELD)
+    host_country = models.ForeignKey(
+        Country, verbose_name=_("host country"), on_delete=models.PROTECT, related_name="visits_hosted"
+    )
+    guest_country = models.ForeignKey(
+        Country, verbose_name=_("guest country"), on_delete=models.PROTECT, related_name="visits_made"
+    )
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    date = FuzzyDateField(_("date"))
+    date_earliest = models.DateField(null=True, blank=True, editable=False)
+    date_latest = models.DateField(null=True, blank=True, editable=False)
+    leader = models.ForeignKey(
+        Person,
+        verbose_name=_("delegation leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits_led",
+    )
+    participants = models.ManyToManyField(
+        Person, verbose_name=_("participants"), blank=True, related_name="visits_attended"
+    )
+    institutions = models.ManyToManyField(
+        Institution, verbose_name=_("institutions visited or taking part"), blank=True, related_name="visits"
+    )
+    sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="visits")
+    summary = models.TextField(_("summary"), blank=True)
+    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="visits")
+    search_text = models.TextField(
+        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
+    )
+
+    objects = SlugManager.from_queryset(VisitQuerySet)()
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = [F("date_earliest").desc(nulls_last=True), "title"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(host_country=F("guest_country")), name="visit_countries_differ"),
+            models.CheckConstraint(
+                condition=Q(date_earliest__isnull=True)
+                | Q(date_latest__isnull=True)
+                | Q(date_latest__gte=F("date_earliest")),
+                name="visit_date_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:visit-detail", args=[self.slug])
+
+    def slug_source(self) -> str:
+        return f"{self.title} {self.date}"
+
+    @property
+    def date_in_words(self) -> str:
+        return describe(self.date)
+
+    def search_words(self) -> list[str]:
+        return [self.title, self.summary, self.city]
+
+    def clean(self):
+        if self.host_country_id and self.host_country_id == self.guest_country_id:
+            raise ValidationError({"guest_country": _("The guest country must differ from the host country.")})
+
+
+class MemorandumQuerySet(TrackerQuerySet):
+    def between(self, a: str, b: str) -> MemorandumQuerySet:
+        return self.filter(Q(country_a__code=a, country_b__code=b) | Q(country_a__code=b, country_b__code=a))
+
+    def signed_with(self, code: str) -> MemorandumQuerySet:
+        return self.filter(Q(country_a__code=code) | Q(country_b__code=code))
+
+    involving = signed_with
+
+    def in_sector(self, slug: str) -> MemorandumQuerySet:
+        """Memoranda in the sector or any sector below it."""
+        in_sectors = Memorandum.objects.filter(sectors__in=Sector.objects.with_descendants(slug))
+        return self.filter(pk__in=in_sectors.values("pk"))
+
+    def chronological(self) -> MemorandumQuerySet:
+        return self.order_by(F("signed_earliest").asc(nulls_last=True), "signed_latest", "title")
+
+    def with_institution(self, slug: str) -> MemorandumQuerySet:
+        return self.filter(pk__in=Memorandum.objects.filter(parties__slug=slug).values("pk"))
+
+    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> MemorandumQuerySet:
+        return self.filter(overlapping_q("signed", start, end))
+
+    def search(self, text: str) -> MemorandumQuerySet:
+        """Title, summary, or any name of a party or signatory, in any language or script."""
+        institutions = Institution.objects.named(text).values("pk")
+        people = Person.objects.filter(search.matches(text)).values("pk")
+        matching = Memorandum.objects.filter(Q(parties__in=institutions) | Q(signatories__person__in=people)).values(
+            "pk"
+        )
+        return self.filter(search_q(text, "title", "summary") | search.matches(text) | Q(pk__in=matching))
+
+    def with_overdue_commitments(self, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """Memoranda that created a commitment which is now overdue."""
+        return self.filter(pk__in=Commitment.objects.overdue(today).values("origin_memorandum"))
+
+    @staticmethod
+    def dormancy(today: datetime.date | None = None) -> Q:
+        """The condition for a dormant memorandum, usable in filter() and annotate().
+
+        Signed or in force for at least twelve months (counted from its latest possible
+        signing day) with no follow-up since: none of its commitments kept, no later held
+        visit between the two countries involving one of its parties, no memorandum that
+        follows, implements, amends, renews or supersedes it.
+        """
+        today = today or datetime.date.today()
+        kept = Commitment.objects.filter(origin_memorandum=OuterRef("pk"), status=Commitment.Status.FULFILLED)
+        followers = MemorandumRelation.objects.filter(target=OuterRef("pk"))
+        visits = Visit.objects.filter(
+            Q(host_country=OuterRef("country_a"), guest_country=OuterRef("country_b"))
+            | Q(host_country=OuterRef("country_b"), guest_country=OuterRef("country_a")),
+            status=Visit.Status.HELD,
+            institutions__memoranda=OuterRef("pk"),
+            date_earliest__gt=OuterRef("signed_latest"),
+        )
+        return (
+            Q(
+                status__in=[Memorandum.Status.SIGNED, Memorandum.Status.IN_FORCE],
+                signed_latest__lte=one_year_before(today),
+            )
+            & ~Exists(kept)
+            & ~Exists(followers)
+            & ~Exists(visits)
+        )
+
+    def dormant(self, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """Memoranda with no follow-up twelve months after signing (see `dormancy`)."""
+        return self.filter(self.dormancy(today))
+
+    def with_dormancy(self, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """Annotate `dormant` (bool), read by `Memorandum.is_dormant` without a query."""
+        return self.annotate(dormant=ExpressionWrapper(self.dormancy(today), output_field=models.BooleanField()))
+
+    def for_list(self, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """The memorandum list: countries joined, sectors prefetched, dormancy and overdue commitments
+        annotated."""
+        today = today or datetime.date.today()
+        overdue = Commitment.objects.overdue(today).filter(origin_memorandum=OuterRef("pk"))
+        return (
+            self.select_related("country_a", "country_b", "visit")
+            .prefetch_related("sectors")
+            .with_dormancy(today)
+            .annotate(has_overdue=Exists(overdue))
+        )
+
+    def for_detail(self, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """Everything the memorandum page shows, in a fixed number of queries."""
+        commitments = Commitment.objects.select_related(
+            "origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"
+        ).order_by(F("due_latest").asc(nulls_last=True), "title")
+        return (
+            self.select_related("country_a", "country_b", "visit__host_country", "visit__guest_country")
+            .prefetch_related(
+                "sectors",
+                "sources",
+                models.Prefetch(
+                    "signatories",
+                    queryset=Signatory.objects.select_related("institution__country", "person").order_by(
+                        "institution__country", "institution__name"
+                    ),
+                ),
+                models.Prefetch("commitments", queryset=commitments.prefetch_related("responsible_institutions")),
+                models.Prefetch("fulfilled_commitments", queryset=commitments),
+                models.Prefetch("outgoing_relations", queryset=MemorandumRelation.objects.select_related("target")),
+                models.Prefetch("incoming_relations", queryset=MemorandumRelation.objects.select_related("source")),
+            )
+            .with_dormancy(today)
+        )
+
+    def per_year_and_sector(self) -> list[tuple[int | None, str | None, int]]:
+        """(year signed, top-level sector name, number of memoranda), for the overview chart.
+
+        A memorandum in two top-level sectors counts once in each; one with no sector has None.
+        """
+        top_sector = Coalesce("sectors__parent__parent__name", "sectors__parent__name", "sectors__name")
+        return list(
+            self.order_by()
+            .annotate(year=ExtractYear("signed_earliest"), top_sector=top_sector)
+            .values_list("year", "top_sector")
+            .annotate(n=Count("pk", distinct=True))
+            .order_by("year", "top_sector")
+        )
+
+    def for_export(self) -> MemorandumQuerySet:
+        """What MemorandumResource reads, joined and prefetched."""
+        return self.select_related("country_a", "country_b", "visit").prefetch_related("parties", "sectors", "sources")
+
+
+class Memorandum(SluggedModel):
+    """Any bilateral instrument: MoU, agreement, joint statement, programme, contract, protocol."""
+
+    class Kind(models.TextChoices):
+        MOU = "mou", _("memorandum of understanding")
+        AGREEMENT = "agreement", _("agreement")
+        JOINT_STATEMENT = "joint-statement", _("joint statement")
+        PROGRAMME = "programme", _("programme")
+        CONTRACT = "contract", _("contract")
+        PROTOCOL = "protocol", _("protocol")
+        ROADMAP = "roadmap", _("roadmap or action plan")
+        OTHER = "other", _("other instrument")
+
+    class Status(models.TextChoices):
+        UNDER_PREPARATION = "under-preparation", pgettext_lazy("memorandum status", "under preparation")
+        SIGNED = "signed", pgettext_lazy("memorandum status", "signed")
+        IN_FORCE = "in-force", pgettext_lazy("memorandum status", "in force")
+        EXPIRED = "expired", pgettext_lazy("memorandum status", "expired")
+        TERMINATED = "terminated", pgettext_lazy("memorandum status", "terminated")
+
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    legally_binding = models.BooleanField(
+        _("legally binding"), null=True, blank=True, help_text=_("Leave unknown when the sources do not say.")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SIGNED)
+    country_a = models.ForeignKey(
+        Country, verbose_name=_("first country"), on_delete=models.PROTECT, related_name="memoranda_as_a"
+    )
+    country_b = models.ForeignKey(
+        Country, verbose_name=_("second country"), on_delete=models.PROTECT, related_name="memoranda_as_b"
+    )
+    parties = models.ManyToManyField(
+        Institution,
+        through="Signatory",
+        verbose_name=_("signatory institutions"),
+        blank=True,
+        related_name="memoranda",
+    )
+    signed = FuzzyDateField(_("signed on"))
+    signed_earliest = models.DateField(null=True, blank=True, editable=False)
+    signed_latest = models.DateField(null=True, blank=True, editable=False)
+    signed_at = models.CharField(_("signed at (city)"), max_length=120, blank=True)
+    visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("signed during visit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memoranda",
+    )
+    valid_until = FuzzyDateField(_("valid until"))
+    valid_until_earliest = models.DateField(null=True, blank=True, editable=False)
+    valid_until_latest = models.DateField(null=True, blank=True, editable=False)
+    sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="memoranda")
+    summary = models.TextField(_("summary"), blank=True)
+    related = models.ManyToManyField(
+        "self",
+        through="MemorandumRelation",
+        symmetrical=False,
+        blank=True,
+        related_name="related_from",
+        verbose_name=_("related memoranda"),
+    )
+    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="memoranda")
+    search_text = models.TextField(
+        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
+    )
+
+    objects = SlugManager.from_queryset(MemorandumQuerySet)()
+
+    class Meta:
+        verbose_name = _("memorandum")
+        verbose_name_plural = _("memoranda")
+        ordering = [F("signed_earliest").desc(nulls_last=True), "title"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(country_a=F("country_b")), name="memorandum_countries_differ"),
+            models.CheckConstraint(
+                condition=Q(signed_earliest__isnull=True)
+                | Q(signed_latest__isnull=True)
+                | Q(signed_latest__gte=F("signed_earliest")),
+                name="memorandum_signed_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:memorandum-detail", args=[self.slug])
+
+    def slug_source(self) -> str:
+        return self.title
+
+    @property
+    def signed_in_words(self) -> str:
+        return describe(self.signed)
+
+    def search_words(self) -> list[str]:
+        return [self.title, self.summary, self.signed_at]
+
+    @property
+    def valid_until_in_words(self) -> str:
+        return describe(self.valid_until) if self.valid_until else ""
+
+    @property
+    def is_dormant(self) -> bool:
+        """No follow-up twelve months after signing (see `MemorandumQuerySet.dormancy`).
+
+        Read from the `dormant` annotation of `with_dormancy()`; without it this costs a query.
+        """
+        if "dormant" not in self.__dict__:
+            self.dormant = Memorandum.objects.dormant().filter(pk=self.pk).exists()
+        return self.dormant
+
+    def clean(self):
+        if self.country_a_id and self.country_a_id == self.country_b_id:
+            raise ValidationError({"country_b": _("The second country must differ from the first.")})
+        if self.visit_id and self.country_a_id and self.country_b_id:
+            pair = {self.country_a_id, self.country_b_id}
+            if {self.visit.host_country_id, self.visit.guest_country_id} != pair:
+                raise ValidationError({"visit": _("The visit must be between the memorandum's two countries.")})
+
+
+class SignatoryManager(models.Manager):
+    def get_by_natural_key(self, memorandum: str, institution: str) -> Signatory:
+        return self.get(memorandum__slug=memorandum, institution__slug=institution)
+
+
+class Signatory(models.Model):
+    """An institution that is party to a memorandum, and the person who signed for it."""
+
+    memorandum = models.ForeignKey(Memorandum, on_delete=models.CASCADE, related_name="signatories")
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="signatures"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
+
+    objects = SignatoryManager()
+
+    class Meta:
+        verbose_name = _("signatory")
+        verbose_name_plural = _("signatories")
+        constraints = [
+            models.UniqueConstraint(fields=["memorandum", "institution"], name="signatory_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} — {self.person}" if self.person_id else str(self.institution)
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.memorandum.slug, self.institution.slug)
+
+    natural_key.dependencies = ["agreements.memorandum", "agreements.institution"]
+
+
+class MemorandumRelationManager(models.Manager):
+    def get_by_natural_key(self, source: str, kind: str, target: str) -> MemorandumRelation:
+        return self.get(source__slug=source, kind=kind, target__slug=target)
+
+
+class MemorandumRelation(models.Model):
+    """A typed link: `source` follows / implements / amends / renews / supersedes `target`."""
+
+    class Kind(models.TextChoices):
+        FOLLOWS = "follows", _("follows")
+        IMPLEMENTS = "implements", _("implements")
+        AMENDS = "amends", _("amends")
+        RENEWS = "renews", _("renews")
+        SUPERSEDES = "supersedes", _("supersedes")
+
+    INVERSE = {
+        Kind.FOLLOWS: _("followed by"),
+        Kind.IMPLEMENTS: _("implemented by"),
+        Kind.AMENDS: _("amended by"),
+        Kind.RENEWS: _("renewed by"),
+        Kind.SUPERSEDES: _("superseded by"),
+    }
+
+    source = models.ForeignKey(
+        Memorandum, verbose_name=_("memorandum"), on_delete=models.CASCADE, related_name="outgoing_relations"
+    )
+    kind = models.CharField(_("relation"), max_length=12, choices=Kind.choices)
+    target = models.ForeignKey(
+        Memorandum, verbose_name=_("related memorandum"), on_delete=models.PROTECT, related_name="incoming_relations"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = MemorandumRelationManager()
+
+    class Meta:
+        verbose_name = _("related memorandum")
+        verbose_name_plural = _("related memoranda")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "kind", "target"], name="memorandum_relation_unique"),
+            models.CheckConstraint(condition=~Q(source=F("target")), name="memorandum_relation_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.get_kind_display()} {self.target}"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.source.slug, self.kind, self.target.slug)
+
+    natural_key.dependencies = ["agreements.memorandum"]
+
+    @property
+    def inverse_label(self) -> str:
+        return self.INVERSE[self.kind]
+
+
+class CommitmentQuerySet(TrackerQuerySet):
+    def unresolved(self) -> CommitmentQuerySet:
+        return self.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.IN_PROGRESS])
+
+    def overdue(self, today: datetime.date | None = None) -> CommitmentQuerySet:
+        """Unresolved commitments whose latest due day has passed."""
+        today = today or datetime.date.today()
+        return self.unresolved().filter(due_latest__lt=today)
+
+    def between(self, a: str, b: str) -> CommitmentQuerySet:
+        pair_visit = Q(origin_visit__host_country__code=a, origin_visit__guest_country__code=b) | Q(
+            origin_visit__host_country__code=b, origin_visit__guest_country__code=a
+        )
+        pair_memo = Q(origin_memorandum__country_a__code=a, origin_memorandum__country_b__code=b) | Q(
+            origin_memorandum__country_a__code=b, origin_memorandum__country_b__code=a
+        )
+        return self.filter(pair_visit | pair_memo)
+
+    def involving(self, code: str) -> CommitmentQuerySet:
+        return self.filter(
+            Q(origin_visit__host_country__code=code)
+            | Q(origin_visit__guest_country__code=code)
+            | Q(origin_memorandum__country_a__code=code)
+            | Q(origin_memorandum__country_b__code=code)
+        )
+
+    def in_sector(self, slug: str) -> CommitmentQuerySet:
+        in_sectors = Commitment.objects.filter(sectors__in=Sector.objects.with_descendants(slug))
+        return self.filter(pk__in=in_sectors.values("pk"))
+
+    def with_institution(self, slug: str) -> CommitmentQuerySet:
+        """Commitments for which the institution is responsible."""
+        return self.filter(pk__in=Commitment.objects.filter(responsible_institutions__slug=slug).values("pk"))
+
+    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> CommitmentQuerySet:
+        """Commitments whose due date may fall within the range."""
+        return self.filter(overlapping_q("due", start, end))
+
+    def search(self, text: str) -> CommitmentQuerySet:
+        """What was promised, its details, its origin's title, or any name of a responsible institution."""
+        institutions = Institution.objects.named(text).values("pk")
+        matching = Commitment.objects.filter(responsible_institutions__in=institutions).values("pk")
+        fields = ("title", "details", "origin_visit__title", "origin_memorandum__title")
+        return self.filter(search_q(text, *fields) | search.matches(text) | Q(pk__in=matching))
+
+    def made_at(self, kind: str) -> CommitmentQuerySet:
+        """Commitments made at a visit (`kind="visit"`) or in a memorandum (`"memorandum"`)."""
+        return self.filter(**{f"origin_{kind}__isnull": False})
+
+    def count_by_status(self) -> dict[str, int]:
+        return dict(self.order_by().values_list("status").annotate(n=Count("pk")))
+
+    def with_overdue_commitments(self, today: datetime.date | None = None) -> CommitmentQuerySet:
+        """The same as `overdue()`, under the name every list's filter uses."""
+        return self.overdue(today)
+
+    def for_list(self) -> CommitmentQuerySet:
+        """The commitment list: origin, its countries and what kept it, joined in one query."""
+        return self.select_related(
+            "origin_visit__host_country",
+            "origin_visit__guest_country",
+            "origin_memorandum__country_a",
+            "origin_memorandum__country_b",
+            "fulfilled_by_visit",
+            "fulfilled_by_memorandum",
+        )
+
+    def for_export(self) -> CommitmentQuerySet:
+        """What CommitmentResource reads, joined and prefetched."""
+        return self.select_related(
+            "origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"
+        ).prefetch_related("responsible_countries", "responsible_institutions", "sectors", "sources")
+
+
+class Commitment(SluggedModel):
+    """A follow-up step promised at a visit or in a memorandum, and what later kept it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("commitment status", "open")
+        IN_PROGRESS = "in-progress", pgettext_lazy("commitment status", "in progress")
+        FULFILLED = "fulfilled", pgettext_lazy("commitment status", "fulfilled")
+        LAPSED = "lapsed", pgettext_lazy("commitment status", "lapsed")
+        CANCELLED = "cancelled", pgettext_lazy("commitment status", "cancelled")
+
+    title = models.CharField(_("what was promised"), max_length=300)
+    details = models.TextField(_("details"), blank=True)
+    origin_visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("made at visit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    origin_memorandum = models.ForeignKey(
+        Memorandum,
+        verbose_name=_("made in memorandum"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    responsible_countries = models.ManyToManyField(
+        Country, verbose_name=_("responsible countries"), blank=True, related_name="commitments"
+    )
+    responsible_institutions = models.ManyToManyField(
+        Institution, verbose_name=_("responsible institutions"), blank=True, related_name="commitments"
+    )
+    due = FuzzyDateField(_("due"))
+    due_earliest = models.DateField(null=True, blank=True, editable=False)
+    due_latest = models.DateField(null=True, blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    fulfilled_by_visit = models.ForeignKey(
+        Visit,
+        verbose_name=_("fulfilled by visit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fulfilled_commitments",
+    )
+    fulfilled_by_memorandum = models.ForeignKey(
+        Memorandum,
+        verbose_name=_("fulfilled by memorandum"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="fulfilled_commitments",
+    )
+    sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="commitments")
+    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="commitments")
+    search_text = models.TextField(
+        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
+    )
+
+    objects = SlugManager.from_queryset(CommitmentQuerySet)()
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = [F("due_latest").asc(nulls_last=True), "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin_visit__isnull=False, origin_memorandum__isnull=True)
+                | Q(origin_visit__isnull=True, origin_memorandum__isnull=False),
+                name="commitment_exactly_one_origin",
+                violation_error_message=_("A commitment comes from exactly one visit or one memorandum."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="fulfilled")
+                | Q(fulfilled_by_visit__isnull=False)
+                | Q(fulfilled_by_memorandum__isnull=False),
+                name="commitment_fulfilled_names_fulfiller",
+                violation_error_message=_("A fulfilled commitment names the visit or memorandum that fulfilled it."),
+            ),
+            models.CheckConstraint(
+                condition=Q(due_earliest__isnull=True)
+                | Q(due_latest__isnull=True)
+                | Q(due_latest__gte=F("due_earliest")),
+                name="commitment_due_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"{self.origin.get_absolute_url()}#commitment-{self.slug}"
+
+    def slug_source(self) -> str:
+        return self.title
+
+    @property
+    def origin(self) -> Visit | Memorandum:
+        return self.origin_visit or self.origin_memorandum
+
+    @property
+    def fulfilled_by(self) -> Visit | Memorandum | None:
+        return self.fulfilled_by_visit or self.fulfilled_by_memorandum
+
+    @property
+    def due_in_words(self) -> str:
+        return describe(self.due)
+
+    def search_words(self) -> list[str]:
+        return [self.title, self.details]
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        today = today or datetime.date.today()
+        return (
+            self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
+            and self.due_latest is not None
+            and self.due_latest < today
+        )
+
+    def clean(self):
+        # A missing origin is left to the database constraint: in an inline the origin is
+        # only set once the parent record is saved.
+        if self.origin_visit_id and self.origin_memorandum_id:
+            message = _("Give exactly one origin: the visit or the memorandum that produced this commitment.")
+            raise ValidationError({"origin_visit": message, "origin_memorandum": message})
+        if self.status == self.Status.FULFILLED and not (self.fulfilled_by_visit_id or self.fulfilled_by_memorandum_id):
+            raise ValidationError(
+                {"status": _("A fulfilled commitment must name the visit or memorandum that fulfilled it.")}
+            )
+
+    def mark_fulfilled(self, *, by: Visit | Memorandum) -> None:
+        if isinstance(by, Visit):
+            self.fulfilled_by_visit, self.fulfilled_by_memorandum = by, None
+        else:
+            self.fulfilled_by_visit, self.fulfilled_by_memorandum = None, by
+        self.status = self.Status.FULFILLED
+        self.save(update_fields=["fulfilled_by_visit", "fulfilled_by_memorandum", "status"])

@@ -1,0 +1,53 @@
+"""Small template helpers: status badges, the current navigation item, pair links."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def status_badge(record) -> str:
+    """The record's status as a coloured badge; the colour comes from `data-status` in site.css."""
+    return format_html('<span class="badge" data-status="{}">{}</span>', record.status, record.get_status_display())
+
+
+@register.simple_tag
+def flag_badge(kind: str) -> str:
+    """A warning badge: "dormant" or "overdue"."""
+    labels = {"dormant": _("dormant"), "overdue": _("overdue")}
+    return format_html('<span class="badge" data-status="{}">{}</span>', kind, labels[kind])
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, section: str) -> str:
+    """aria-current for a main navigation link: "page" on the section's list, "true" inside it."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    name = match.url_name if match else ""
+    if name == f"{section}-list" or (section == "overview" and name == "overview"):
+        return mark_safe('aria-current="page"')
+    if name.startswith(f"{section}-"):
+        return mark_safe('aria-current="true"')
+    return ""
+
+
+@register.simple_tag
+def pair_url(a, b) -> str:
+    """The dossier of two countries (Country instances)."""
+    return reverse("agreements:pair-detail", args=[a.code.code, b.code.code])
+
+
+@register.filter
+def other_country(record, country):
+    """The country on the other side of a visit or memorandum from `country`."""
+    sides = (
+        (record.host_country, record.guest_country)
+        if hasattr(record, "host_country")
+        else (record.country_a, record.country_b)
+    )
+    return sides[1] if sides[0] == country else sides[0]

@@ -1,0 +1,263 @@
+from __future__ import annotations
+
+import datetime
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from import_export.formats import base_formats
+
+from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
+from .formats import SafeCSV, SafeXLSX
+from .models import Commitment, Country, Institution, Memorandum, Visit
+from .resources import CommitmentResource, MemorandumResource, VisitResource
+
+PAGE_SIZE = 25
+EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
+CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
+
+
+def paginate(request, queryset) -> tuple:
+    """The requested page of `queryset`, and a message if the page asked for does not exist."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    number = request.GET.get("page", "1")
+    message = ""
+    if not number.isdigit() or int(number) < 1:
+        message = _("“%(page)s” is not a page number; showing the first page.") % {"page": number}
+        number = 1
+    elif int(number) > paginator.num_pages:
+        message = _("There is no page %(page)s; showing the last page.") % {"page": number}
+        number = paginator.num_pages
+    return paginator.page(number), message
+
+
+def list_page(request, filterset, page_shape, template: str, export_name: str):
+    """The filter-then-paginate flow every list shares; a bad filter value is reported, not fatal."""
+    page, page_message = paginate(request, page_shape(filterset.qs))
+    filterset.add_counts()
+    context = {
+        "filter": filterset,
+        "page": page,
+        "page_message": page_message,
+        "export_name": export_name,
+        "export_formats": list(EXPORT_FORMATS),
+    }
+    status = 400 if filterset.errors or page_message else 200
+    return render(request, template, context, status=status)
+
+
+def memorandum_list(request):
+    today = datetime.date.today()
+    filterset = MemorandumFilter(request.GET, queryset=Memorandum.objects.all(), today=today)
+    return list_page(
+        request,
+        filterset,
+        lambda qs: qs.for_list(today),
+        "agreements/memorandum_list.html",
+        "agreements:memorandum-export",
+    )
+
+
+def visit_list(request):
+    today = datetime.date.today()
+    filterset = VisitFilter(request.GET, queryset=Visit.objects.all(), today=today)
+    return list_page(
+        request, filterset, lambda qs: qs.for_list(today), "agreements/visit_list.html", "agreements:visit-export"
+    )
+
+
+def commitment_list(request):
+    filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all())
+    return list_page(
+        request,
+        filterset,
+        lambda qs: qs.for_list(),
+        "agreements/commitment_list.html",
+        "agreements:commitment-export",
+    )
+
+
+def export(request, fmt: str, filterset_class, resource_class, basename: str):
+    """Exactly the filtered list (all pages, same order) as CSV, XLSX or JSON."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404(_("Exports come as CSV, XLSX or JSON."))
+    filterset = filterset_class(request.GET, queryset=filterset_class._meta.model.objects.all())
+    if not filterset.is_valid():
+        lines = [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
+        return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
+    dataset = resource_class().export(queryset=filterset.qs.for_export())
+    file_format = EXPORT_FORMATS[fmt]()
+    response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
+    response["Content-Disposition"] = f'attachment; filename="{basename}-{datetime.date.today()}.{fmt}"'
+    return response
+
+
+def memorandum_export(request, fmt: str):
+    return export(request, fmt, MemorandumFilter, MemorandumResource, "memoranda")
+
+
+def visit_export(request, fmt: str):
+    return export(request, fmt, VisitFilter, VisitResource, "visits")
+
+
+def commitment_export(request, fmt: str):
+    return export(request, fmt, CommitmentFilter, CommitmentResource, "commitments")
+
+
+def memorandum_detail(request, slug: str):
+    memorandum = get_object_or_404(Memorandum.objects.for_detail(), slug=slug)
+    return render(request, "agreements/memorandum_detail.html", {"memorandum": memorandum})
+
+
+def visit_detail(request, slug: str):
+    visit = get_object_or_404(Visit.objects.for_detail(), slug=slug)
+    return render(request, "agreements/visit_detail.html", {"visit": visit})
+
+
+def institution_detail(request, slug: str):
+    institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
+    return render(request, "agreements/institution_detail.html", {"institution": institution})
+
+
+def country_detail(request, code: str):
+    country = get_object_or_404(Country, code=code.upper())
+    code = country.code.code
+    context = {
+        "country": country,
+        "partners": country.partners(),
+        "memoranda": Memorandum.objects.signed_with(code).for_list()[:10],
+        "memorandum_count": Memorandum.objects.signed_with(code).count(),
+        "visits": Visit.objects.involving(code).for_list()[:10],
+        "visit_count": Visit.objects.involving(code).count(),
+        "institutions": country.institutions.all(),
+        "commitment_counts": Commitment.objects.involving(code).count_by_status(),
+        "overdue_count": Commitment.objects.involving(code).overdue().count(),
+    }
+    return render(request, "agreements/country_detail.html", context)
+
+
+def pair_context(code: str, partner: str) -> dict:
+    country = get_object_or_404(Country, code=code.upper())
+    other = get_object_or_404(Country, code=partner.upper())
+    if country == other:
+        raise Http404(_("A pair needs two different countries."))
+    timeline = country.timeline_with(other)
+    commitments = [c for event in timeline for c in event.record.commitments.all()]
+    counts = {status: 0 for status in Commitment.Status.values}
+    for commitment in commitments:
+        counts[commitment.status] += 1
+    today = datetime.date.today()
+    return {
+        "country": country,
+        "partner": other,
+        "pair": f"{country.code.code}-{other.code.code}",
+        "timeline": timeline,
+        "visit_count": sum(event.kind == "visit" for event in timeline),
+        "memorandum_count": sum(event.kind == "memorandum" for event in timeline),
+        "commitment_counts": [(Commitment.Status(status), n) for status, n in counts.items()],
+        "unresolved": sorted(
+            (c for c in commitments if c.status in (Commitment.Status.OPEN, Commitment.Status.IN_PROGRESS)),
+            key=lambda c: (c.due_latest is None, c.due_latest or today),
+        ),
+        "overdue_count": sum(c.is_overdue(today) for c in commitments),
+        "today": today,
+    }
+
+
+def pair_detail(request, code: str, partner: str):
+    return render(request, "agreements/pair_detail.html", pair_context(code, partner))
+
+
+def pair_brief(request, code: str, partner: str):
+    return render(request, "agreements/pair_brief.html", pair_context(code, partner))
+
+
+def overview(request):
+    today = datetime.date.today()
+    status_counts = Commitment.objects.count_by_status()
+    context = {
+        "today": today,
+        "memorandum_count": Memorandum.objects.count(),
+        "visit_count": Visit.objects.count(),
+        "commitment_count": sum(status_counts.values()),
+        "open_count": status_counts.get(Commitment.Status.OPEN, 0)
+        + status_counts.get(Commitment.Status.IN_PROGRESS, 0),
+        "latest": Memorandum.objects.for_list(today)[:6],
+        "overdue": Commitment.objects.overdue(today).for_list()[:8],
+        "overdue_count": Commitment.objects.overdue(today).count(),
+        "due_next": Commitment.objects.unresolved().filter(due_latest__gte=today).for_list()[:5],
+        "dormant": Memorandum.objects.dormant(today).select_related("country_a", "country_b")[:6],
+        "dormant_count": Memorandum.objects.dormant(today).count(),
+        "upcoming": Visit.objects.upcoming(today).select_related("host_country", "guest_country")[:6],
+        "countries": Country.objects.active()[:12],
+        "sector_chart": sector_chart(Memorandum.objects.per_year_and_sector()),
+        "status_chart": status_chart(status_counts),
+    }
+    return render(request, "agreements/overview.html", context)
+
+
+def sector_chart(rows: list[tuple[int | None, str | None, int]]) -> dict:
+    """Stacked bars, one per year, scaled to the busiest year; undated memoranda are left out.
+
+    Bars are drawn as SVG rectangles (x and width in percent of the busiest year) because the
+    content security policy allows no inline styles.
+    """
+    no_sector, other = _("No sector"), _("Other sectors")
+    totals: dict[str, int] = {}
+    for year, sector, n in rows:
+        if year:
+            totals[sector or no_sector] = totals.get(sector or no_sector, 0) + n
+    # The busiest sectors get a colour each; the rest share one bar segment.
+    shown = sorted(sorted(totals, key=lambda s: -totals[s])[: CHART_COLOURS - 1])
+    sectors = shown + ([other] if len(totals) > len(shown) else [])
+    colours = {sector: i for i, sector in enumerate(sectors)}
+    years: dict[int, dict[str, int]] = {}
+    for year, sector, n in rows:
+        if year:
+            name = sector or no_sector
+            counts = years.setdefault(year, {})
+            key = name if name in colours else other
+            counts[key] = counts.get(key, 0) + n
+    if years:
+        for year in range(min(years), max(years) + 1):
+            years.setdefault(year, {})
+    busiest = max((sum(counts.values()) for counts in years.values()), default=0) or 1
+    bars = []
+    for year, counts in sorted(years.items()):
+        segments, x = [], 0.0
+        for sector in sectors:
+            if counts.get(sector):
+                width = 100 * counts[sector] / busiest
+                segments.append(
+                    {
+                        "sector": sector,
+                        "n": counts[sector],
+                        "x": f"{x:.2f}",
+                        "width": f"{width:.2f}",
+                        "colour": colours[sector],
+                    }
+                )
+                x += width
+        bars.append(
+            {
+                "year": year,
+                "total": sum(counts.values()),
+                "segments": segments,
+                "cells": [counts.get(s, 0) for s in sectors],
+            }
+        )
+    return {"sectors": [(s, colours[s]) for s in sectors], "bars": bars}
+
+
+def status_chart(counts: dict[str, int]) -> list[dict]:
+    largest = max(counts.values(), default=0) or 1
+    return [
+        {
+            "status": status,
+            "label": label,
+            "n": counts.get(status, 0),
+            "width": f"{100 * counts.get(status, 0) / largest:.2f}",
+        }
+        for status, label in Commitment.Status.choices
+    ]

@@ -1,0 +1,107 @@
+"""End-to-end flows in a real browser (Chromium at /usr/bin/chromium, see conftest.py)."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from agreements.models import Memorandum
+from tests import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+@pytest.fixture
+def site(live_server, page: Page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return live_server.url
+
+
+def test_from_the_overview_to_the_memorandum_its_visit_and_its_commitments(site, page: Page):
+    factories.belarus_oman_chain()
+    page.goto(site)
+    expect(page.get_by_role("heading", name="Cooperation at a glance")).to_be_visible()
+    page.get_by_role("link", name="Memorandum on cooperation between the national cancer centres").first.click()
+
+    expect(page).to_have_url(f"{site}/memoranda/cancer-centres-mou-2025/")
+    expect(page.get_by_text("6 Oct 2025, Minsk")).to_be_visible()
+    behind = page.locator("section", has=page.get_by_role("heading", name="What led to it"))
+    expect(behind.get_by_text("Link the national cancer centres")).to_be_visible()
+    expect(behind.get_by_role("link", name="Belarus–Oman business forum")).to_be_visible()
+    after = page.locator("section", has=page.get_by_role("heading", name="What it promised"))
+    expect(after.get_by_text("Run a joint training programme for oncologists")).to_be_visible()
+    expect(after.get_by_text("in progress")).to_be_visible()
+
+    page.get_by_role("link", name="State visit of the Sultan of Oman to Belarus").first.click()
+    expect(page.get_by_role("heading", name="State visit of the Sultan of Oman to Belarus", level=1)).to_be_visible()
+    expect(page.get_by_text("Haitham bin Tarik")).to_be_visible()
+
+    # Back on the memorandum, the forum where the commitment behind it was made.
+    page.go_back()
+    behind.get_by_role("link", name="Belarus–Oman business forum").click()
+    expect(page.locator("#commitment-link-cancer-centres")).to_contain_text("kept by")
+
+
+def test_filter_memoranda_by_sector_and_country(site, page: Page):
+    chain = factories.belarus_oman_chain()
+    factories.MemorandumFactory(
+        title="Trade roadmap", slug="trade-roadmap", country_a=chain["belarus"], country_b=chain["oman"]
+    ).sectors.add(factories.SectorFactory(name="Trade", slug="trade"))
+    page.goto(f"{site}/memoranda/")
+    expect(page.get_by_role("heading", name="3 memoranda")).to_be_visible()
+
+    page.get_by_label("Sector").select_option(label="\u2003Oncology (1)")
+    page.wait_for_url("**sector=oncology**")  # the change submits the form (JavaScript enhancement)
+    page.get_by_label("Country").select_option("OM")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"/memoranda/\?.*sector=oncology&country=OM"))
+    expect(page.get_by_role("heading", name="1 memorandum")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Memorandum on cooperation between the national cancer centres")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Trade roadmap")).to_have_count(0)
+
+
+def test_export_the_filtered_list_as_csv(site, page: Page):
+    factories.belarus_oman_chain()
+    page.goto(f"{site}/memoranda/?sector=healthcare&sort=date")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert [row["slug"] for row in rows] == ["health-ministries-mou-2025", "cancer-centres-mou-2025"]
+    assert rows[1]["signed"] == "2025-10-06"
+    assert rows[1]["visit"] == "state-visit-belarus-2025"
+
+
+def seed_or_build() -> Memorandum:
+    """The real seed records when fixtures/ has them, else the factory-built chain; either way the
+    memorandum of 6 October 2025 to show."""
+    if list((Path(settings.BASE_DIR) / "fixtures").glob("*.json")):
+        try:
+            call_command("seed", verbosity=0)
+        except Exception:  # seed data mid-edit must not stop the screenshots
+            pass
+    if not Memorandum.objects.exists():
+        factories.belarus_oman_chain()
+    signed_that_day = Memorandum.objects.filter(signed="2025-10-06")
+    return signed_that_day.filter(title__icontains="cancer").first() or signed_that_day.first()
+
+
+def test_screenshots_of_the_overview_and_a_memorandum(site, page: Page):
+    memorandum = seed_or_build()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(site)
+    expect(page.get_by_role("heading", name="Cooperation at a glance")).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "overview.png", full_page=True)
+    page.goto(f"{site}{memorandum.get_absolute_url()}")
+    expect(page.get_by_role("heading", name=memorandum.title, level=1)).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "memorandum.png", full_page=True)
+    assert (SCREENSHOTS / "memorandum.png").stat().st_size > 10_000

@@ -1,0 +1,25 @@
+from django.urls import reverse
+
+LIST = reverse("agreements:commitment-list")
+
+
+def test_commitments_link_to_their_origin_and_keeper(client, chain):
+    html = client.get(LIST).content.decode()
+    assert 'href="/visits/forum-muscat-2024/#commitment-prepare-health-mou"' in html
+    assert "Kept by" in html
+    assert 'data-status="overdue"' in html
+
+
+def test_the_commitment_list_query_count_does_not_grow_with_rows(client, crowded, django_assert_max_num_queries):
+    # 1 count; facets: 1 sector rows + 1 sector choices, 4 country paths (visit host and guest,
+    # memorandum sides) + 1 country choices, 1 institution counts + 1 institution choices, 1 kind
+    # (one aggregate), 1 status, 1 overdue; 1 page of commitments with origin, countries and keeper joined.
+    with django_assert_max_num_queries(14):
+        response = client.get(LIST, {"status": "fulfilled", "sort": "-title"})
+    assert response.status_code == 200
+
+
+def test_made_at_counts_visits_and_memoranda(client, chain):
+    html = client.get(LIST).content.decode()
+    assert "a visit (3)" in html
+    assert "a memorandum (2)" in html

@@ -1,0 +1,63 @@
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+
+from tests import factories
+
+
+def rows(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_csv_export_is_exactly_the_filtered_list(client, chain):
+    response = client.get("/memoranda/export.csv", {"sector": "oncology"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    assert [row["slug"] for row in rows(response)] == ["cancer-centres-mou-2025"]
+    row = rows(response)[0]
+    assert row["parties"] == "alexandrov-cancer-centre|sqccrc"
+    assert row["country_a"] == "BY"
+    assert row["visit"] == "state-visit-belarus-2025"
+
+
+def test_exports_follow_the_list_order(client, chain):
+    response = client.get("/memoranda/export.csv", {"sort": "date"})
+    assert [row["slug"] for row in rows(response)] == ["health-ministries-mou-2025", "cancer-centres-mou-2025"]
+
+
+def test_formulas_are_neutralised(client, chain):
+    factories.MemorandumFactory(title='=HYPERLINK("http://evil")', slug="evil")
+    response = client.get("/memoranda/export.csv", {"q": "HYPERLINK"})
+    assert rows(response)[0]["title"].startswith("'=")
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/memoranda/export.xlsx", {"q": "HYPERLINK"}).content))
+    titles = [cell.value for cell in workbook.active["B"]]
+    assert titles[1].startswith("'=")
+
+
+def test_xlsx_and_json_exports(client, chain):
+    xlsx = client.get("/visits/export.xlsx", {"kind": "forum"})
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert [cell.value for cell in sheet[2]][0] == "forum-muscat-2024"
+    data = json.loads(client.get("/commitments/export.json", {"status": "fulfilled"}).content)
+    assert {item["slug"] for item in data} == {"prepare-health-mou", "link-cancer-centres"}
+
+
+def test_a_bad_filter_or_format_is_refused_plainly(client, chain):
+    response = client.get("/memoranda/export.csv", {"country": "XX"})
+    assert response.status_code == 400
+    assert "There is no country" in response.content.decode()
+    assert client.get("/memoranda/export.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_export_query_count_does_not_grow_with_rows(client, crowded, django_assert_max_num_queries, fmt):
+    # 3 filter choices (sectors, countries, institutions); then in chunks of the resource's page size:
+    # 1 count, 1 page of memoranda with countries and visit joined, 3 prefetches (parties, sectors, sources).
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/memoranda/export.{fmt}")
+    assert response.status_code == 200

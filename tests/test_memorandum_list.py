@@ -1,0 +1,81 @@
+import pytest
+from django.urls import reverse
+
+URL = reverse("agreements:memorandum-list")
+
+
+def test_it_lists_memoranda_with_dates_in_words(client, chain):
+    response = client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
+    assert "6 Oct 2025" in html
+    assert "summer 2025" in html
+    assert "2 memoranda" in html
+
+
+def test_the_list_query_count_does_not_grow_with_rows(client, crowded, django_assert_max_num_queries):
+    # 1 count; facets: 1 sector rows + 1 sector choices, 2 country sides + 1 country choices,
+    # 1 institution counts + 1 institution choices, 1 kind, 1 status, 1 overdue, 1 dormant;
+    # 1 page of memoranda (countries, visit, dormancy and overdue joined or annotated), 1 prefetch sectors.
+    with django_assert_max_num_queries(14):
+        response = client.get(URL)
+    assert response.status_code == 200
+    assert "32 memoranda" in response.content.decode()
+
+
+def test_filtered_list_query_count_is_fixed_too(client, crowded, django_assert_max_num_queries):
+    # The same fourteen queries, each with the filters in its WHERE clause.
+    with django_assert_max_num_queries(14):
+        response = client.get(
+            URL,
+            {"sector": "healthcare", "country": "OM", "q": "memorandum", "from": "2015-01-01", "to": "2026-01-01"},
+        )
+    assert response.status_code == 200
+
+
+def test_pages_keep_the_filters(client, crowded):
+    response = client.get(URL, {"sector": "healthcare", "sort": "title"})
+    html = response.content.decode()
+    assert "Page 1 of 2" in html
+    assert "?sector=healthcare&amp;sort=title&amp;page=2" in html
+    second = client.get(URL, {"sector": "healthcare", "sort": "title", "page": "2"})
+    assert second.status_code == 200
+    assert "Page 2 of 2" in second.content.decode()
+
+
+def test_export_links_carry_the_filters_but_not_the_page(client, chain):
+    html = client.get(URL, {"country": "OM", "page": "1"}).content.decode()
+    assert 'href="/memoranda/export.csv?country=OM"' in html
+    assert 'href="/memoranda/export.xlsx?country=OM"' in html
+
+
+def test_each_option_shows_its_count(client, chain):
+    html = client.get(URL).content.decode()
+    assert "Healthcare (2)" in html
+    assert "Oncology (1)" in html
+    assert "Oman (2)" in html
+    assert "Only dormant (" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"country": "XX"}, "There is no country “XX” in the tracker."),
+        ({"from": "2025-13-45"}, "Enter a date as YYYY-MM-DD"),
+        ({"page": "abc"}, "“abc” is not a page number; showing the first page."),
+        ({"page": "99"}, "There is no page 99; showing the last page."),
+        ({"pair": "BY-BY"}, "is not a pair of two different country codes"),
+        ({"sector": "nope"}, "Select a valid choice"),
+        ({"from": "2025-10-07", "to": "2025-10-01"}, "The end of the range is before its start."),
+    ],
+)
+def test_a_bad_filter_value_is_explained_not_a_server_error(client, chain, query, message):
+    response = client.get(URL, query)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_the_current_section_is_marked_in_the_navigation(client, chain):
+    html = client.get(URL).content.decode()
+    assert f'<a href="{URL}" aria-current="page">' in html

@@ -1,0 +1,41 @@
+import datetime
+
+from django.urls import reverse
+
+from agreements.views import sector_chart
+from tests import factories
+
+
+def test_the_overview_shows_counts_latest_overdue_and_charts(client, chain):
+    html = client.get(reverse("agreements:overview")).content.decode()
+    assert "Cooperation at a glance" in html
+    assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
+    assert "Hold the first session of the joint commission" in html  # overdue since June 2025
+    assert "Agreements per year, by sector" in html
+    assert "<summary>Show the numbers</summary>" in html
+    assert 'class="chart-status-fulfilled"' in html
+    assert "Belarus" in html and "Oman" in html
+
+
+def test_planned_visits_are_upcoming(client, chain):
+    next_year = datetime.date.today().year + 1
+    factories.VisitFactory(title="Joint commission, second session", status="planned", date=str(next_year))
+    html = client.get(reverse("agreements:overview")).content.decode()
+    assert "Joint commission, second session" in html
+
+
+def test_the_overview_query_count_does_not_grow_with_rows(client, crowded, django_assert_max_num_queries):
+    # 1 commitments by status, 1 memoranda count, 1 visits count, 1 overdue count, 1 dormant count,
+    # 1 per-year-and-sector chart, 1 latest memoranda + 1 their sectors, 1 overdue list, 1 due next,
+    # 1 upcoming visits, 1 dormant list, 1 countries with activity.
+    with django_assert_max_num_queries(13):
+        response = client.get(reverse("agreements:overview"))
+    assert response.status_code == 200
+
+
+def test_the_sector_chart_fills_empty_years_and_scales_to_the_busiest():
+    chart = sector_chart([(2023, "Healthcare", 2), (2025, "Healthcare", 1), (2025, None, 1), (None, "Trade", 5)])
+    assert [bar["year"] for bar in chart["bars"]] == [2023, 2024, 2025]
+    assert [bar["total"] for bar in chart["bars"]] == [2, 0, 2]
+    assert [name for name, colour in chart["sectors"]] == ["Healthcare", "No sector"]
+    assert chart["bars"][2]["segments"][1]["x"] == "50.00"

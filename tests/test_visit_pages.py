@@ -1,0 +1,50 @@
+from django.urls import reverse
+
+LIST = reverse("agreements:visit-list")
+
+
+def test_the_visit_list_shows_guest_host_and_date(client, chain):
+    html = client.get(LIST).content.decode()
+    assert "State visit of the Sultan of Oman to Belarus" in html
+    assert "Oman → Belarus" in html
+    assert "6–7 Oct 2025" in html
+
+
+def test_the_visit_list_query_count_does_not_grow_with_rows(client, crowded, django_assert_max_num_queries):
+    # 1 count; facets: 1 sector rows + 1 sector choices, 2 country sides + 1 country choices,
+    # 1 institution counts + 1 institution choices, 1 kind, 1 status, 1 overdue;
+    # 1 page of visits (countries and leader joined, commitments counted), 1 prefetch sectors.
+    with django_assert_max_num_queries(13):
+        response = client.get(LIST)
+    assert response.status_code == 200
+    assert "32 visits" in response.content.decode()
+
+
+def test_a_visit_page_shows_delegation_memoranda_and_commitments(client, chain):
+    html = client.get(chain["state_visit"].get_absolute_url()).content.decode()
+    assert "Haitham bin Tarik" in html
+    assert "Sultan of Oman" in html
+    assert "Hilal Al Sabti" in html
+    assert "N. N. Alexandrov National Cancer Centre" in html
+    assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
+
+
+def test_a_forum_page_shows_what_kept_its_commitments(client, chain):
+    html = client.get(chain["forum"].get_absolute_url()).content.decode()
+    assert 'id="commitment-prepare-health-mou"' in html
+    assert "kept by" in html
+    assert "Memorandum of understanding between the health ministries of Belarus and Oman" in html
+    assert "Belarus and Oman hold business forum in Muscat" in html
+
+
+def test_the_visit_page_query_count_does_not_grow_with_rows(client, crowded, django_assert_max_num_queries):
+    # 1 visit with countries and leader (and the leader's institution) joined; prefetches: 1 sectors,
+    # 1 sources, 1 participants with institution, 1 institutions with country, 1 memoranda signed there
+    # with countries, 1 their signatories with institution, 1 commitments made there with fulfillers,
+    # 1 their responsible institutions, 1 commitments it kept with their origins.
+    with django_assert_max_num_queries(10):
+        response = client.get(crowded["state_visit"].get_absolute_url())
+    assert response.status_code == 200
+    with django_assert_max_num_queries(10):
+        response = client.get(crowded["forum"].get_absolute_url())
+    assert response.status_code == 200
