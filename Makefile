@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: venv run test lint format migrations-check reset-db bench messages compilemessages
+.PHONY: venv run test lint audit format migrations-check reset-db bench messages compilemessages
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -25,6 +25,13 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Known vulnerabilities in the installed requirements (pip-audit: .ci/audit_dependencies.py says
+# what happens when its service cannot be reached), then a static scan of our code (bandit,
+# configured in pyproject.toml). docs/security.md records the results and every exception.
+audit: venv
+	$(PYTHON) .ci/audit_dependencies.py
+	$(VENV)/bin/bandit --quiet --configfile pyproject.toml --recursive agreements cooperation bench .ci/audit_dependencies.py
 
 format: venv
 	$(VENV)/bin/ruff format .

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers, signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models as db_models
 from django.db import router
 from django.db.models import Q
@@ -140,7 +140,7 @@ class EditConflictForm(forms.ModelForm):
         for name in self.fields:
             try:
                 field = self._meta.model._meta.get_field(name)
-            except Exception:  # a form-only field
+            except FieldDoesNotExist:  # a form-only field
                 continue
             if field.concrete and field.editable and not field.primary_key:
                 if not field.many_to_many or field.remote_field.through._meta.auto_created:

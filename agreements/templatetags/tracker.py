@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -30,9 +29,9 @@ def nav_current(context, section: str) -> str:
     match = getattr(context.get("request"), "resolver_match", None)
     name = match.url_name if match else ""
     if name == f"{section}-list" or (section == "overview" and name == "overview"):
-        return mark_safe('aria-current="page"')
+        return format_html('aria-current="{}"', "page")
     if name.startswith(f"{section}-"):
-        return mark_safe('aria-current="true"')
+        return format_html('aria-current="{}"', "true")
     return ""
 
 

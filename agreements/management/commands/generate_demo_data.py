@@ -343,7 +343,7 @@ class Generator:
     def __init__(self, memoranda: int, seed: int, log):
         self.n = memoranda
         self.seed = seed
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # nosec B311 # reproducible demo records, not a secret
         self.log = log
         self.slug_prefix = f"{PREFIX}{seed}-"
         self.dates = Dates(self.rng, min(1500, 60 + memoranda // 60))
