@@ -33,7 +33,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/bench_cooperation"
-SECRET_KEY = "bench-only-" + "k" * 50
 TARGET_PAGE_P95_MS = 100
 TARGET_SEARCH_P95_MS = 150
 TARGET_QUERIES = 10
@@ -59,7 +58,7 @@ def prepare_environment(database_url: str) -> None:
     os.environ.update(
         DATABASE_URL=database_url,
         DEBUG="0",
-        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", SECRET_KEY),
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         CONN_MAX_AGE="60",
         # Plain HTTP on loopback: TLS and its redirects belong to the proxy in front.
