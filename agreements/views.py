@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import datetime
+import logging
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from import_export.formats import base_formats
 
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
@@ -261,3 +266,22 @@ def status_chart(counts: dict[str, int]) -> list[dict]:
         }
         for status, label in Commitment.Status.choices
     ]
+
+
+# ---------------------------------------------------------------- health check (docs/operations.md)
+
+logger = logging.getLogger(__name__)
+
+
+@login_not_required
+@never_cache
+@require_safe
+def health(request):
+    """For a load balancer or monitor: 200 while the application can query its database, 503 when not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.exception("Health check: the database cannot be reached.")
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -48,7 +48,7 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", True)
 
-DEVELOPMENT_SECRET_KEY = "development-only-key-never-used-in-production"  # nosec B105 # refused when DEBUG is off
+DEVELOPMENT_SECRET_KEY = "development-only-key-never-used-in-production"  # nosec B105 # refused when DEBUG is off  # nosec B105 # refused when DEBUG is off
 SECRET_KEY = env_str("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -182,6 +182,24 @@ IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Limits on an uploaded import file; larger files are refused before they are parsed.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+
+# ---------------------------------------------------------------- logging
+# Everything at LOG_LEVEL and above goes to standard error, where gunicorn and systemd's journal
+# collect it. Django's own handlers write only while DEBUG is on, or e-mail ADMINS (there are
+# none): without this, the traceback of a server error in production would be lost.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": [], "level": LOG_LEVEL},
+        # Its start-up banner would open the output of every manage.py command.
+        "axes.apps": {"level": "WARNING"},
+    },
+}
 
 # ---------------------------------------------------------------- web security
 # docs/security.md explains each choice; docs/operations.md the production variables.
