@@ -6,7 +6,6 @@ app_name = "agreements"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("health/", views.health, name="health"),
     # /memoranda/
     path("memoranda/", views.memorandum_list, name="memorandum-list"),
     path("memoranda/export.<str:fmt>", views.memorandum_export, name="memorandum-export"),

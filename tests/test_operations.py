@@ -12,7 +12,7 @@ from tests.test_security import production_environment
 
 
 def test_the_health_check_answers_ok_without_signing_in(client, db):
-    response = client.get(reverse("agreements:health"))
+    response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain")
     assert response.content == b"ok\n"
@@ -20,8 +20,8 @@ def test_the_health_check_answers_ok_without_signing_in(client, db):
 
 
 def test_the_health_check_only_reads(client, db):
-    assert client.head(reverse("agreements:health")).status_code == 200
-    assert client.post(reverse("agreements:health")).status_code == 405
+    assert client.head(reverse("health")).status_code == 200
+    assert client.post(reverse("health")).status_code == 405
 
 
 def test_without_its_database_the_health_check_fails_and_errors_reach_the_log(tmp_path):
