@@ -52,8 +52,8 @@ class PairFilter(django_filters.Filter):
 
 
 def sector_choices() -> list[tuple[str, str]]:
-    """Sectors as a tree in the reader's language: each parent followed by its children, indented."""
-    sectors = sorted(Sector.objects.all(), key=lambda sector: sector.localized_name.casefold())
+    """Sectors as a tree: each parent followed by its children, indented."""
+    sectors = list(Sector.objects.all())
     children: dict[int | None, list[Sector]] = {}
     for sector in sectors:
         children.setdefault(sector.parent_id, []).append(sector)
@@ -61,7 +61,7 @@ def sector_choices() -> list[tuple[str, str]]:
 
     def walk(parent_id: int | None, depth: int) -> None:
         for sector in children.get(parent_id, []):
-            choices.append((sector.slug, "\u2003" * depth + sector.localized_name))
+            choices.append((sector.slug, "\u2003" * depth + sector.name))
             if depth < 2:
                 walk(sector.pk, depth + 1)
 

@@ -8,8 +8,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q, Value
-from django.db.models.functions import Coalesce, ExtractYear, NullIf
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language, pgettext_lazy
@@ -305,7 +305,6 @@ class Country(TrackerModel):
             .select_related("host_country", "guest_country", "leader")
             .prefetch_related(
                 "sectors",
-                "leader__alternative_names",
                 models.Prefetch("commitments", queryset=commitments),
                 "memoranda",
                 models.Prefetch("fulfilled_commitments", queryset=kept),
@@ -318,7 +317,7 @@ class Country(TrackerModel):
                 "sectors",
                 models.Prefetch("commitments", queryset=commitments),
                 models.Prefetch("fulfilled_commitments", queryset=kept),
-                "signatories__institution__alternative_names",
+                "signatories__institution",
             )
             .with_dormancy()
         )
@@ -374,15 +373,6 @@ class Sector(SluggedModel):
         """The name in the active language when the sector has one, else the English name."""
         language = (get_language() or "en").split("-")[0]
         return getattr(self, f"name_{language}", "") or self.name
-
-    @staticmethod
-    def localized_name_in(path: str) -> Coalesce | F:
-        """`localized_name` in SQL, for the sector at `path` ("sectors__parent__"); NULL where
-        there is no sector there."""
-        language = (get_language() or "en").split("-")[0]
-        if not any(field.name == f"name_{language}" for field in Sector._meta.fields):
-            return F(f"{path}name")
-        return Coalesce(NullIf(f"{path}name_{language}", Value("")), f"{path}name")
 
 
 class Source(SluggedModel):
@@ -486,7 +476,7 @@ class InstitutionQuerySet(TrackerQuerySet):
         return self.select_related("country", "parent").prefetch_related(
             "alternative_names",
             "children",
-            "people__alternative_names",
+            "people",
             "sources",
             models.Prefetch(
                 "memoranda",
@@ -705,15 +695,8 @@ class VisitQuerySet(TrackerQuerySet):
         return self.select_related("host_country", "guest_country", "leader__institution").prefetch_related(
             "sectors",
             "sources",
-            "leader__alternative_names",
-            models.Prefetch(
-                "participants",
-                queryset=Person.objects.select_related("institution").prefetch_related("alternative_names"),
-            ),
-            models.Prefetch(
-                "institutions",
-                queryset=Institution.objects.select_related("country").prefetch_related("alternative_names"),
-            ),
+            models.Prefetch("participants", queryset=Person.objects.select_related("institution")),
+            models.Prefetch("institutions", queryset=Institution.objects.select_related("country")),
             models.Prefetch(
                 "memoranda",
                 queryset=Memorandum.objects.select_related("country_a", "country_b").prefetch_related(
@@ -920,9 +903,9 @@ class MemorandumQuerySet(TrackerQuerySet):
                 "sources",
                 models.Prefetch(
                     "signatories",
-                    queryset=Signatory.objects.select_related("institution__country", "person")
-                    .prefetch_related("institution__alternative_names", "person__alternative_names")
-                    .order_by("institution__country", "institution__name"),
+                    queryset=Signatory.objects.select_related("institution__country", "person").order_by(
+                        "institution__country", "institution__name"
+                    ),
                 ),
                 models.Prefetch("commitments", queryset=commitments.prefetch_related("responsible_institutions")),
                 models.Prefetch("fulfilled_commitments", queryset=commitments),
@@ -933,16 +916,11 @@ class MemorandumQuerySet(TrackerQuerySet):
         )
 
     def per_year_and_sector(self) -> list[tuple[int | None, str | None, int]]:
-        """(year signed, top-level sector name in the active language, number of memoranda), for the
-        overview chart.
+        """(year signed, top-level sector name, number of memoranda), for the overview chart.
 
         A memorandum in two top-level sectors counts once in each; one with no sector has None.
         """
-        top_sector = Coalesce(
-            Sector.localized_name_in("sectors__parent__parent__"),
-            Sector.localized_name_in("sectors__parent__"),
-            Sector.localized_name_in("sectors__"),
-        )
+        top_sector = Coalesce("sectors__parent__parent__name", "sectors__parent__name", "sectors__name")
         return list(
             self.order_by()
             .annotate(year=ExtractYear("signed_earliest"), top_sector=top_sector)
