@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: venv run test lint audit format migrations-check reset-db bench messages compilemessages
+.PHONY: venv run test screenshots lint audit format migrations-check reset-db bench messages compilemessages
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -21,6 +21,11 @@ run: venv
 
 test: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser tests that take them;
+# a plain `make test` writes its screenshots to test-results/ instead.
+screenshots: venv
+	SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest -p no:cacheprovider -k screenshots tests/test_browser.py tests/test_browser_languages.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

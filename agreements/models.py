@@ -7,9 +7,9 @@ import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db import connection, models
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q, Value
+from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language, pgettext_lazy
@@ -103,6 +103,8 @@ def text_variants(text: str) -> list[str]:
     PostgreSQL folds every letter.
     """
     text = text.strip()
+    if connection.vendor == "postgresql":  # one UPPER() LIKE, served by a trigram index
+        return [text] if text else []
     variants = [text, text.lower(), text.upper(), text.capitalize(), text.title(), text.casefold()]
     return list(dict.fromkeys(v for v in variants if v))
 
@@ -305,6 +307,7 @@ class Country(TrackerModel):
             .select_related("host_country", "guest_country", "leader")
             .prefetch_related(
                 "sectors",
+                "leader__alternative_names",
                 models.Prefetch("commitments", queryset=commitments),
                 "memoranda",
                 models.Prefetch("fulfilled_commitments", queryset=kept),
@@ -317,7 +320,7 @@ class Country(TrackerModel):
                 "sectors",
                 models.Prefetch("commitments", queryset=commitments),
                 models.Prefetch("fulfilled_commitments", queryset=kept),
-                "signatories__institution",
+                "signatories__institution__alternative_names",
             )
             .with_dormancy()
         )
@@ -373,6 +376,15 @@ class Sector(SluggedModel):
         """The name in the active language when the sector has one, else the English name."""
         language = (get_language() or "en").split("-")[0]
         return getattr(self, f"name_{language}", "") or self.name
+
+    @staticmethod
+    def localized_name_in(path: str) -> Coalesce | F:
+        """`localized_name` in SQL, for the sector at `path` ("sectors__parent__"); NULL where
+        there is no sector there."""
+        language = (get_language() or "en").split("-")[0]
+        if not any(field.name == f"name_{language}" for field in Sector._meta.fields):
+            return F(f"{path}name")
+        return Coalesce(NullIf(f"{path}name_{language}", Value("")), f"{path}name")
 
 
 class Source(SluggedModel):
@@ -476,7 +488,7 @@ class InstitutionQuerySet(TrackerQuerySet):
         return self.select_related("country", "parent").prefetch_related(
             "alternative_names",
             "children",
-            "people",
+            "people__alternative_names",
             "sources",
             models.Prefetch(
                 "memoranda",
@@ -657,10 +669,13 @@ class VisitQuerySet(TrackerQuerySet):
         language or script (see `search.matches`)."""
         institutions = Institution.objects.named(text).values("pk")
         people = Person.objects.filter(search.matches(text)).values("pk")
-        matching = Visit.objects.filter(
-            Q(institutions__in=institutions) | Q(leader__in=people) | Q(participants__in=people)
-        ).values("pk")
-        return self.filter(search_q(text, "title", "summary", "city") | search.matches(text) | Q(pk__in=matching))
+        # As in MemorandumQuerySet.search: each set of keys through its own indexes, then united.
+        by_words = Visit.objects.filter(
+            search_q(text, "title", "summary", "city") | search.matches(text) | Q(leader__in=people)
+        )
+        by_institution = Visit.institutions.through.objects.filter(institution__in=institutions).values("visit")
+        by_participant = Visit.participants.through.objects.filter(person__in=people).values("visit")
+        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_institution) | Q(pk__in=by_participant))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> VisitQuerySet:
         """Visits at which a commitment was made that is now overdue."""
@@ -695,8 +710,15 @@ class VisitQuerySet(TrackerQuerySet):
         return self.select_related("host_country", "guest_country", "leader__institution").prefetch_related(
             "sectors",
             "sources",
-            models.Prefetch("participants", queryset=Person.objects.select_related("institution")),
-            models.Prefetch("institutions", queryset=Institution.objects.select_related("country")),
+            "leader__alternative_names",
+            models.Prefetch(
+                "participants",
+                queryset=Person.objects.select_related("institution").prefetch_related("alternative_names"),
+            ),
+            models.Prefetch(
+                "institutions",
+                queryset=Institution.objects.select_related("country").prefetch_related("alternative_names"),
+            ),
             models.Prefetch(
                 "memoranda",
                 queryset=Memorandum.objects.select_related("country_a", "country_b").prefetch_related(
@@ -833,10 +855,11 @@ class MemorandumQuerySet(TrackerQuerySet):
         """Title, summary, or any name of a party or signatory, in any language or script."""
         institutions = Institution.objects.named(text).values("pk")
         people = Person.objects.filter(search.matches(text)).values("pk")
-        matching = Memorandum.objects.filter(Q(parties__in=institutions) | Q(signatories__person__in=people)).values(
-            "pk"
-        )
-        return self.filter(search_q(text, "title", "summary") | search.matches(text) | Q(pk__in=matching))
+        # Two sets of keys, each found through its own indexes (trigram on PostgreSQL), then united:
+        # one OR across the joins would have to test every memorandum in turn.
+        by_words = Memorandum.objects.filter(search_q(text, "title", "summary") | search.matches(text))
+        by_names = Signatory.objects.filter(Q(institution__in=institutions) | Q(person__in=people))
+        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_names.values("memorandum")))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> MemorandumQuerySet:
         """Memoranda that created a commitment which is now overdue."""
@@ -903,9 +926,9 @@ class MemorandumQuerySet(TrackerQuerySet):
                 "sources",
                 models.Prefetch(
                     "signatories",
-                    queryset=Signatory.objects.select_related("institution__country", "person").order_by(
-                        "institution__country", "institution__name"
-                    ),
+                    queryset=Signatory.objects.select_related("institution__country", "person")
+                    .prefetch_related("institution__alternative_names", "person__alternative_names")
+                    .order_by("institution__country", "institution__name"),
                 ),
                 models.Prefetch("commitments", queryset=commitments.prefetch_related("responsible_institutions")),
                 models.Prefetch("fulfilled_commitments", queryset=commitments),
@@ -916,11 +939,16 @@ class MemorandumQuerySet(TrackerQuerySet):
         )
 
     def per_year_and_sector(self) -> list[tuple[int | None, str | None, int]]:
-        """(year signed, top-level sector name, number of memoranda), for the overview chart.
+        """(year signed, top-level sector name in the active language, number of memoranda), for the
+        overview chart.
 
         A memorandum in two top-level sectors counts once in each; one with no sector has None.
         """
-        top_sector = Coalesce("sectors__parent__parent__name", "sectors__parent__name", "sectors__name")
+        top_sector = Coalesce(
+            Sector.localized_name_in("sectors__parent__parent__"),
+            Sector.localized_name_in("sectors__parent__"),
+            Sector.localized_name_in("sectors__"),
+        )
         return list(
             self.order_by()
             .annotate(year=ExtractYear("signed_earliest"), top_sector=top_sector)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import polib
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.template import engines
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+from django.urls import reverse
 from django.utils import translation
 
-from agreements.models import Sector
+from agreements.models import Commitment, Sector, Visit
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = ["ru", "ar"]
@@ -130,3 +134,233 @@ def test_an_institution_shows_its_official_name_in_the_readers_language(ministry
         assert ministry_om.display_name == ministry_om.name  # an abbreviation does not stand for it
     with translation.override("en"):
         assert ministry_om.display_name == "Ministry of Health of Oman"
+
+
+# ---------------------------------------------------------------- messages written in Python
+
+TRANSLATION_CALLS = {
+    "_": ("msgid",),
+    "gettext": ("msgid",),
+    "gettext_lazy": ("msgid",),
+    "ngettext": ("msgid", "plural"),
+    "ngettext_lazy": ("msgid", "plural"),
+    "pgettext": ("context", "msgid"),
+    "pgettext_lazy": ("context", "msgid"),
+    "npgettext": ("context", "msgid", "plural"),
+    "npgettext_lazy": ("context", "msgid", "plural"),
+}
+PYTHON_SOURCES = ["agreements", "cooperation"]
+
+
+def python_messages() -> set[tuple[str | None, str]]:
+    """(context, msgid) of every gettext call with literal arguments in the project's Python code,
+    as makemessages extracts them."""
+    found: set[tuple[str | None, str]] = set()
+    for folder in PYTHON_SOURCES:
+        for path in (Path(settings.BASE_DIR) / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                    continue
+                roles = TRANSLATION_CALLS.get(node.func.id)
+                if roles is None or len(node.args) < len(roles):
+                    continue
+                literals = dict(zip(roles, node.args, strict=False))
+                if all(isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in literals.values()):
+                    context = literals["context"].value if "context" in literals else None
+                    found.add((context, literals["msgid"].value))
+    return found
+
+
+def test_python_code_has_messages_to_check():
+    assert len(python_messages()) > 150
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_python_message_is_in_the_catalogue(language):
+    translated = {entry_key(e) for e in catalogue(language).translated_entries()}
+    assert sorted(python_messages() - translated, key=str) == []
+
+
+# The link from an admin inline's row to the record it is edited in: the admin never labels it.
+INLINE_PARENT_LINKS = {"InstitutionName.institution", "PersonName.person", "Signatory.memorandum"}
+
+
+def model_labels() -> list[tuple[str, object]]:
+    """Every verbose name and choice label of the tracker's models that a reader or editor sees,
+    lazily translated. Columns kept in step by the code (editable=False) have no form to label."""
+    labels: list[tuple[str, object]] = []
+    for model in apps.get_app_config("agreements").get_models():
+        labels += [
+            (f"{model.__name__} verbose_name", model._meta.verbose_name),
+            (f"{model.__name__} verbose_name_plural", model._meta.verbose_name_plural),
+        ]
+        for field in model._meta.get_fields():
+            name = f"{model.__name__}.{field.name}"
+            if hasattr(field, "verbose_name") and not field.auto_created and name not in INLINE_PARENT_LINKS:
+                if field.editable or field.verbose_name != field.name.replace("_", " "):
+                    labels.append((name, field.verbose_name))
+            for value, label in getattr(field, "flatchoices", None) or []:
+                labels.append((f"{model.__name__}.{field.name}={value}", label))
+    return labels
+
+
+# Labels that read the same in every language.
+SAME_IN_EVERY_LANGUAGE = {"URL"}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_model_label_and_choice_is_translated(language):
+    english = {name: str(label) for name, label in model_labels()}
+    with translation.override(language):
+        translated = {name: str(label) for name, label in model_labels()}
+    assert len(english) > 100
+    untranslated = [
+        name for name, text in english.items() if translated[name] == text and text not in SAME_IN_EVERY_LANGUAGE
+    ]
+    assert untranslated == []
+
+
+def test_statuses_kinds_and_relations_read_in_the_readers_language(chain):
+    memorandum = chain["centres_mou"]
+    with translation.override("ru"):
+        assert memorandum.get_status_display() == "подписан"
+        assert memorandum.get_kind_display() == "меморандум о взаимопонимании"
+        assert str(Commitment.Status.IN_PROGRESS.label) == "выполняется"
+    with translation.override("ar"):
+        assert memorandum.get_status_display() == "موقّعة"
+        assert memorandum.get_kind_display() == "مذكرة تفاهم"
+        assert str(Visit.Kind.STATE.label) == "زيارة دولة"
+
+
+# ---------------------------------------------------------------- every page in each language
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees or hears in the page's language: text nodes, and labels carried in
+    attributes. Text marked as another language (`<option lang="en">English</option>`) is left out."""
+
+    SPOKEN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+
+    def __init__(self):
+        super().__init__()
+        self.nodes: list[str] = []
+        self.hidden_depth = 0
+        self.page_language = ""
+        self.foreign: list[str] = []  # open elements in another language, innermost last
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "html":
+            self.page_language = attributes.get("lang", "")
+        elif attributes.get("lang", self.page_language) != self.page_language or (
+            self.foreign and tag == self.foreign[-1]
+        ):
+            self.foreign.append(tag)
+        if tag in ("script", "style"):
+            self.hidden_depth += 1
+        if not self.foreign:
+            self.nodes += [value for name, value in attrs if name in self.SPOKEN_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.hidden_depth -= 1
+        if self.foreign and tag == self.foreign[-1]:
+            self.foreign.pop()
+
+    def handle_data(self, data):
+        if not self.hidden_depth and not self.foreign and data.strip():
+            self.nodes.append(" ".join(data.split()))
+
+
+def untranslated_interface_text(html: str, language: str) -> list[str]:
+    """English interface messages (from templates and Python) that appear in `html` although
+    `language` should say them otherwise: as a whole text node, or, for messages of three words or
+    more, anywhere in the text. A message the catalogue keeps as it is ("CSV") does not count."""
+    parser = VisibleText()
+    parser.feed(html)
+    nodes = set(parser.nodes)
+    text = " ".join(parser.nodes)
+    kept_as_is = {entry_key(e) for e in catalogue(language).translated_entries() if e.msgstr == e.msgid}
+    found = []
+    for key in template_messages() | python_messages():
+        msgid = " ".join(key[1].split())
+        if "%(" in msgid or "<" in msgid or key in kept_as_is:
+            continue
+        if msgid in nodes or (len(msgid.split()) >= 3 and msgid in text):
+            found.append(msgid)
+    return sorted(found)
+
+
+def every_page(chain) -> list[str]:
+    return [
+        reverse("agreements:overview"),
+        reverse("agreements:memorandum-list"),
+        reverse("agreements:visit-list"),
+        reverse("agreements:commitment-list"),
+        chain["centres_mou"].get_absolute_url(),
+        chain["forum"].get_absolute_url(),
+        chain["state_visit"].get_absolute_url(),
+        chain["centres_mou"].signatories.first().institution.get_absolute_url(),
+        chain["belarus"].get_absolute_url(),
+        reverse("agreements:pair-detail", args=["BY", "OM"]),
+        reverse("agreements:pair-brief", args=["BY", "OM"]),
+    ]
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_page_speaks_the_readers_language_throughout(admin_client, chain, language):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    pages = every_page(chain)
+    for url in pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}">' in html, url
+        assert untranslated_interface_text(html, language) == [], url
+
+
+def test_the_check_finds_english_left_in_a_page(admin_client, chain):
+    html = admin_client.get(reverse("agreements:overview")).content.decode()  # English
+    assert {"Cooperation at a glance", "Latest agreements", "Skip to content"} <= set(
+        untranslated_interface_text(html, "ru")
+    )
+
+
+def test_dates_names_and_arrows_follow_the_reader(admin_client, chain):
+    centres_mou, state_visit = chain["centres_mou"], chain["state_visit"]
+    Sector.objects.filter(pk=chain["oncology"].pk).update(name_ru="Онкология")
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    html = admin_client.get(centres_mou.get_absolute_url()).content.decode()
+    assert "6 октября 2025" in html
+    assert ">Онкология</a>" in html
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    html = admin_client.get(state_visit.get_absolute_url()).content.decode()
+    assert "عُمان ← روسيا البيضاء" in html  # guest ← host, read from the right
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = admin_client.get(state_visit.get_absolute_url()).content.decode()
+    assert "Oman → Belarus" in html
+
+
+# ---------------------------------------------------------------- choosing a language
+
+
+def test_every_page_offers_the_languages_in_their_own_names(admin_client, chain):
+    html = admin_client.get(reverse("agreements:overview")).content.decode()
+    form = re.search(r'<form class="language-switcher" action="/i18n/setlang/" method="post".*?</form>', html, re.S)
+    assert form, "no language form in the header"
+    assert '<label for="language-select">Language</label>' in form[0]
+    assert re.findall(r'<option value="(\w+)" lang="\w+"[^>]*>([^<]+)</option>', form[0]) == [
+        ("en", "English"),
+        ("ru", "Русский"),
+        ("ar", "العربيّة"),
+    ]
+    assert '<button type="submit"' in form[0]
+
+
+def test_the_chosen_language_is_remembered(admin_client, chain):
+    response = admin_client.post("/i18n/setlang/", {"language": "ar", "next": "/memoranda/"})
+    assert response.status_code == 302 and response["Location"] == "/memoranda/"
+    assert admin_client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ar"
+    html = admin_client.get("/visits/").content.decode()
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<option value="ar" lang="ar" selected>' in html

@@ -124,3 +124,23 @@ def test_rebuild_search_text_keys_rows_written_without_save(memorandum):
     assert not Memorandum.objects.search("memorandum o vzaimoponimanii").exists()
     assert Memorandum.objects.all().rebuild_search_text() == 1
     assert list(Memorandum.objects.search("memorandum o vzaimoponimanii")) == [memorandum]
+
+
+# ---------------------------------------------------------------- Latin transliteration as a fallback
+
+
+def test_a_name_written_only_in_cyrillic_is_found_by_its_latin_transliteration(db):
+    ministry = factories.InstitutionFactory(name="Министерство здравоохранения Республики Беларусь")
+    for query in ["Ministerstvo zdravookhraneniya", "ZDRAVOOKHRANENIYA respubliki", "zdravookhraneniia"]:
+        assert list(Institution.objects.named(query)) == [ministry], query
+
+
+def test_a_name_written_only_in_latin_letters_is_found_by_its_cyrillic_spelling(db):
+    person = factories.PersonFactory(name="Sergey Aleynik")
+    assert list(Person.objects.filter(matches("Сергей Алейник"))) == [person]
+
+
+def test_an_arabic_name_is_found_whatever_the_alef_and_final_letters(db):
+    centre = factories.InstitutionFactory(name="مُؤَسَّسَة إِبْرَاهِيم الطِّبِّيَّة")
+    for query in ["مؤسسة ابراهيم الطبية", "موسسه إبراهيم", "مؤسسة أبراهيم الطبيه"]:
+        assert list(Institution.objects.named(query)) == [centre], query

@@ -1,10 +1,12 @@
-"""Small template helpers: status badges, the current navigation item, pair links."""
+"""Small template helpers: status badges, the current navigation item, pair links, names and
+arrows in the reader's language and direction."""
 
 from __future__ import annotations
 
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -50,3 +52,23 @@ def other_country(record, country):
         else (record.country_a, record.country_b)
     )
     return sides[1] if sides[0] == country else sides[0]
+
+
+@register.simple_tag
+def arrow() -> str:
+    """An arrow pointing onwards in the reading direction: "→", or "←" in a right-to-left language.
+
+    Unicode does not mirror arrows the way it mirrors brackets, so the tag picks one.
+    """
+    return "←" if get_language_bidi() else "→"
+
+
+@register.simple_tag
+def local_name(record) -> str:
+    """An institution's or person's name in the reader's language, the original beside it when
+    they differ ("Минздрав Омана (Ministry of Health of Oman)"). Each name keeps its own
+    direction. Reads `alternative_names`: prefetch them."""
+    shown = record.display_name
+    if shown == record.name:
+        return format_html("<bdi>{}</bdi>", shown)
+    return format_html('<bdi>{}</bdi> <span class="original-name">(<bdi>{}</bdi>)</span>', shown, record.name)

@@ -6,6 +6,10 @@ document.addEventListener("DOMContentLoaded", () => {
       if (event.target.matches("select, input[type=checkbox]")) form.requestSubmit();
     });
   });
+  // Switch the language as soon as another one is picked (the button serves without JavaScript).
+  document.querySelectorAll("form.language-switcher[data-autosubmit]").forEach((form) => {
+    form.querySelector("select").addEventListener("change", () => form.requestSubmit());
+  });
   // On a narrow screen the filters start folded so the results come first.
   if (window.matchMedia("(max-width: 52rem)").matches) {
     document.querySelectorAll(".filters__details:not([data-keep-open])").forEach((details) => {
