@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q, Value
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.urls import reverse
@@ -103,8 +103,6 @@ def text_variants(text: str) -> list[str]:
     PostgreSQL folds every letter.
     """
     text = text.strip()
-    if connection.vendor == "postgresql":  # one UPPER() LIKE, served by a trigram index
-        return [text] if text else []
     variants = [text, text.lower(), text.upper(), text.capitalize(), text.title(), text.casefold()]
     return list(dict.fromkeys(v for v in variants if v))
 
@@ -669,13 +667,10 @@ class VisitQuerySet(TrackerQuerySet):
         language or script (see `search.matches`)."""
         institutions = Institution.objects.named(text).values("pk")
         people = Person.objects.filter(search.matches(text)).values("pk")
-        # As in MemorandumQuerySet.search: each set of keys through its own indexes, then united.
-        by_words = Visit.objects.filter(
-            search_q(text, "title", "summary", "city") | search.matches(text) | Q(leader__in=people)
-        )
-        by_institution = Visit.institutions.through.objects.filter(institution__in=institutions).values("visit")
-        by_participant = Visit.participants.through.objects.filter(person__in=people).values("visit")
-        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_institution) | Q(pk__in=by_participant))
+        matching = Visit.objects.filter(
+            Q(institutions__in=institutions) | Q(leader__in=people) | Q(participants__in=people)
+        ).values("pk")
+        return self.filter(search_q(text, "title", "summary", "city") | search.matches(text) | Q(pk__in=matching))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> VisitQuerySet:
         """Visits at which a commitment was made that is now overdue."""
@@ -855,11 +850,10 @@ class MemorandumQuerySet(TrackerQuerySet):
         """Title, summary, or any name of a party or signatory, in any language or script."""
         institutions = Institution.objects.named(text).values("pk")
         people = Person.objects.filter(search.matches(text)).values("pk")
-        # Two sets of keys, each found through its own indexes (trigram on PostgreSQL), then united:
-        # one OR across the joins would have to test every memorandum in turn.
-        by_words = Memorandum.objects.filter(search_q(text, "title", "summary") | search.matches(text))
-        by_names = Signatory.objects.filter(Q(institution__in=institutions) | Q(person__in=people))
-        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_names.values("memorandum")))
+        matching = Memorandum.objects.filter(Q(parties__in=institutions) | Q(signatories__person__in=people)).values(
+            "pk"
+        )
+        return self.filter(search_q(text, "title", "summary") | search.matches(text) | Q(pk__in=matching))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> MemorandumQuerySet:
         """Memoranda that created a commitment which is now overdue."""
