@@ -24,3 +24,7 @@ class AgreementsConfig(AppConfig):
             post_delete.connect(
                 signals.refresh_owner_search_text, sender=model, dispatch_uid=f"rekey_{model.__name__}_deleted"
             )
+        # Cached counts and figures are keyed by a version that every change to the records bumps.
+        from . import caching
+
+        caching.connect_signals()

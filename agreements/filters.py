@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from .caching import cached
 from .models import Commitment, Country, Institution, Memorandum, Sector, Visit
 
 
@@ -239,6 +240,24 @@ class TrackerFilterSet(django_filters.FilterSet):
     def count_overdue(self, queryset) -> int:
         return queryset.with_overdue_commitments(self.today).count()
 
+    def filter_key(self) -> tuple:
+        """The valid filters, in a fixed order: what the counts depend on (not sort or page)."""
+        data = self.form.cleaned_data if self.form.is_valid() else {}
+        return tuple(sorted((name, repr(value)) for name, value in data.items() if name != "sort" and value))
+
+    def count_facets(self) -> dict:
+        """The number beside every option of every facet (one query per facet)."""
+        counts = {
+            name: dict(getattr(self, f"count_{name}")(self.queryset_without(name)))
+            for name in ("sector", "country", "institution", "kind", "status")
+        }
+        counts |= {name: getattr(self, f"count_{name}")(self.queryset_without(name)) for name in self.boolean_facets()}
+        return counts
+
+    def total(self) -> int:
+        """The number of records the filters give, cached like the facet counts."""
+        return cached("total", self.qs.count, type(self).__name__, self.today, self.filter_key())
+
     def add_counts(self) -> None:
         """Write the number of matching records beside each option and checkbox (one query each).
 
@@ -246,8 +265,9 @@ class TrackerFilterSet(django_filters.FilterSet):
         """
         form = self.form
         form.is_valid()
+        all_counts = cached("facets", self.count_facets, type(self).__name__, self.today, self.filter_key())
         for name in ("sector", "country", "institution", "kind", "status"):
-            counts = getattr(self, f"count_{name}")(self.queryset_without(name))
+            counts = all_counts[name]
             field = form.fields[name]
             selected = form.data.get(name, "")
             field.choices = [
@@ -256,7 +276,7 @@ class TrackerFilterSet(django_filters.FilterSet):
                 if not value or counts.get(value) or str(value).upper() == selected.upper()
             ]
         for name in self.boolean_facets():
-            number = getattr(self, f"count_{name}")(self.queryset_without(name))
+            number = all_counts[name]
             # The bound field has already copied the label while validating.
             form[name].label = form.fields[name].label = f"{self.filters[name].label} ({number})"
 

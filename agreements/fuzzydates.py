@@ -9,6 +9,7 @@ is the empty string and has no bounds: nothing here ever invents a day.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -27,6 +28,13 @@ SEASONS = {
 }
 
 
+@functools.lru_cache(maxsize=10_000)
+def parsed_edtf(value: str):
+    """`parse_edtf(value)`, once per distinct string: the grammar takes milliseconds, and pages,
+    imports and the archive itself repeat the same dates over and over. Treat the result as read-only."""
+    return parse_edtf(value)
+
+
 @dataclass(frozen=True)
 class FuzzyDate:
     """A parsed EDTF value with its bounds; `FuzzyDate.parse("")` is the unknown date."""
@@ -41,7 +49,7 @@ class FuzzyDate:
         if not value:
             return cls("", None, None)
         try:
-            parsed = parse_edtf(value)
+            parsed = parsed_edtf(value)
         except (edtf_exceptions.EDTFParseException, ValueError) as error:
             raise ValidationError(
                 _(
@@ -177,7 +185,7 @@ def describe(value: str) -> str:
     if not value:
         return _("date not given")
     try:
-        parsed = parse_edtf(value)
+        parsed = parsed_edtf(value)
     except (edtf_exceptions.EDTFParseException, ValueError):
         return value
     if isinstance(parsed, parser_classes.Interval | parser_classes.Level1Interval):

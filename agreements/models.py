@@ -7,7 +7,7 @@ import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q, Value
 from django.db.models.functions import Coalesce, ExtractYear, NullIf
 from django.urls import reverse
@@ -103,6 +103,8 @@ def text_variants(text: str) -> list[str]:
     PostgreSQL folds every letter.
     """
     text = text.strip()
+    if connection.vendor == "postgresql":  # one UPPER() LIKE, served by a trigram index
+        return [text] if text else []
     variants = [text, text.lower(), text.upper(), text.capitalize(), text.title(), text.casefold()]
     return list(dict.fromkeys(v for v in variants if v))
 
@@ -667,10 +669,13 @@ class VisitQuerySet(TrackerQuerySet):
         language or script (see `search.matches`)."""
         institutions = Institution.objects.named(text).values("pk")
         people = Person.objects.filter(search.matches(text)).values("pk")
-        matching = Visit.objects.filter(
-            Q(institutions__in=institutions) | Q(leader__in=people) | Q(participants__in=people)
-        ).values("pk")
-        return self.filter(search_q(text, "title", "summary", "city") | search.matches(text) | Q(pk__in=matching))
+        # As in MemorandumQuerySet.search: each set of keys through its own indexes, then united.
+        by_words = Visit.objects.filter(
+            search_q(text, "title", "summary", "city") | search.matches(text) | Q(leader__in=people)
+        )
+        by_institution = Visit.institutions.through.objects.filter(institution__in=institutions).values("visit")
+        by_participant = Visit.participants.through.objects.filter(person__in=people).values("visit")
+        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_institution) | Q(pk__in=by_participant))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> VisitQuerySet:
         """Visits at which a commitment was made that is now overdue."""
@@ -792,6 +797,14 @@ class Visit(SluggedModel):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = [F("date_earliest").desc(nulls_last=True), "title"]
+        # The list's sorts and filters; PostgreSQL also gets "newest first" and trigram
+        # search indexes (migration 0003), which SQLite cannot build.
+        indexes = [
+            models.Index(fields=["date_earliest", "date_latest", "title", "id"], name="visit_oldest_first"),
+            models.Index(fields=["title", "id"], name="visit_by_title"),
+            models.Index(fields=["kind"], name="visit_kind"),
+            models.Index(fields=["status", "date_latest"], name="visit_status_date"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(host_country=F("guest_country")), name="visit_countries_differ"),
             models.CheckConstraint(
@@ -850,10 +863,11 @@ class MemorandumQuerySet(TrackerQuerySet):
         """Title, summary, or any name of a party or signatory, in any language or script."""
         institutions = Institution.objects.named(text).values("pk")
         people = Person.objects.filter(search.matches(text)).values("pk")
-        matching = Memorandum.objects.filter(Q(parties__in=institutions) | Q(signatories__person__in=people)).values(
-            "pk"
-        )
-        return self.filter(search_q(text, "title", "summary") | search.matches(text) | Q(pk__in=matching))
+        # Two sets of keys, each found through its own indexes (trigram on PostgreSQL), then united:
+        # one OR across the joins would have to test every memorandum in turn.
+        by_words = Memorandum.objects.filter(search_q(text, "title", "summary") | search.matches(text))
+        by_names = Signatory.objects.filter(Q(institution__in=institutions) | Q(person__in=people))
+        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_names.values("memorandum")))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> MemorandumQuerySet:
         """Memoranda that created a commitment which is now overdue."""
@@ -1031,6 +1045,14 @@ class Memorandum(SluggedModel):
         verbose_name = _("memorandum")
         verbose_name_plural = _("memoranda")
         ordering = [F("signed_earliest").desc(nulls_last=True), "title"]
+        # The list's sorts and filters (dormancy reads status and signed_latest); PostgreSQL also
+        # gets "newest first" and trigram search indexes (migration 0003), which SQLite cannot build.
+        indexes = [
+            models.Index(fields=["signed_earliest", "signed_latest", "title", "id"], name="memorandum_oldest_first"),
+            models.Index(fields=["title", "id"], name="memorandum_by_title"),
+            models.Index(fields=["kind"], name="memorandum_kind"),
+            models.Index(fields=["status", "signed_latest"], name="memorandum_status_signed"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(country_a=F("country_b")), name="memorandum_countries_differ"),
             models.CheckConstraint(
@@ -1314,6 +1336,14 @@ class Commitment(SluggedModel):
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
         ordering = [F("due_latest").asc(nulls_last=True), "title"]
+        # The list's sorts and the overdue filter; PostgreSQL also gets "newest first" and trigram
+        # search indexes (migration 0003), which SQLite cannot build.
+        indexes = [
+            models.Index(fields=["due_latest", "title"], name="commitment_due"),
+            models.Index(fields=["due_earliest", "due_latest", "title", "id"], name="commitment_due_first"),
+            models.Index(fields=["title", "id"], name="commitment_by_title"),
+            models.Index(fields=["status", "due_latest"], name="commitment_status_due"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(origin_visit__isnull=False, origin_memorandum__isnull=True)

@@ -20,19 +20,28 @@ LIST_SEPARATOR = "|"
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
-    """A foreign key named by a natural key; an unknown key is an error that quotes it."""
+    """A foreign key named by a natural key; an unknown key is an error that quotes it.
+
+    Each key is looked up once per import: a resource (and so its widgets) lives for one file.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.found = {}
 
     def clean(self, value, row=None, **kwargs):
         value = force_str(value).strip() if value is not None else ""
         if not value:
             return None
-        try:
-            return self.get_queryset(value, row, **kwargs).get(**{self.field: value})
-        except self.model.DoesNotExist:
-            raise ValueError(
-                _("No %(model)s with %(field)s “%(value)s”.")
-                % {"model": self.model._meta.verbose_name, "field": self.field.split("__")[0], "value": value}
-            ) from None
+        if value not in self.found:
+            try:
+                self.found[value] = self.get_queryset(value, row, **kwargs).get(**{self.field: value})
+            except self.model.DoesNotExist:
+                raise ValueError(
+                    _("No %(model)s with %(field)s “%(value)s”.")
+                    % {"model": self.model._meta.verbose_name, "field": self.field.split("__")[0], "value": value}
+                ) from None
+        return self.found[value]
 
 
 class CountryWidget(widgets.ForeignKeyWidget):
@@ -40,6 +49,7 @@ class CountryWidget(widgets.ForeignKeyWidget):
 
     def __init__(self):
         super().__init__(Country, field="code")
+        self.found = {}
 
     def clean(self, value, row=None, **kwargs):
         code = force_str(value).strip().upper() if value is not None else ""
@@ -47,7 +57,9 @@ class CountryWidget(widgets.ForeignKeyWidget):
             return None
         if code not in countries:
             raise ValueError(_("“%(value)s” is not an ISO 3166-1 alpha-2 country code.") % {"value": value})
-        return Country.objects.get_or_create(code=code)[0]
+        if code not in self.found:
+            self.found[code] = Country.objects.get_or_create(code=code)[0]
+        return self.found[code]
 
     def render(self, value, obj=None, **kwargs):
         return value.code.code if value else ""
@@ -56,10 +68,11 @@ class CountryWidget(widgets.ForeignKeyWidget):
 class CountriesWidget(widgets.ManyToManyWidget):
     def __init__(self):
         super().__init__(Country, separator=LIST_SEPARATOR, field="code")
+        self.country = CountryWidget()
 
-    def clean(self, value, row=None, **kwargs):
-        codes = [CountryWidget().clean(code) for code in force_str(value or "").split(self.separator) if code.strip()]
-        return Country.objects.filter(pk__in=[country.pk for country in codes])
+    def clean(self, value, row=None, **kwargs) -> list[Country]:
+        codes = [self.country.clean(code) for code in force_str(value or "").split(self.separator) if code.strip()]
+        return list(dict.fromkeys(codes))
 
     def render(self, value, obj=None, **kwargs):
         return self.separator.join(country.code.code for country in value.all()) if value is not None else ""
@@ -70,11 +83,14 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
 
     def __init__(self, model, field):
         super().__init__(model, separator=LIST_SEPARATOR, field=field)
+        self.found = {}  # key → record, for this import
 
-    def clean(self, value, row=None, **kwargs):
-        keys = [key.strip() for key in force_str(value or "").split(self.separator) if key.strip()]
-        found = self.model.objects.filter(**{f"{self.field}__in": keys})
-        missing = sorted(set(keys) - {force_str(getattr(obj, self.field)) for obj in found})
+    def clean(self, value, row=None, **kwargs) -> list:
+        keys = list(dict.fromkeys(key.strip() for key in force_str(value or "").split(self.separator) if key.strip()))
+        if unknown := [key for key in keys if key not in self.found]:
+            for record in self.model.objects.filter(**{f"{self.field}__in": unknown}):
+                self.found[force_str(getattr(record, self.field))] = record
+        missing = sorted(key for key in keys if key not in self.found)
         if missing:
             raise ValueError(
                 _("No %(model)s with %(field)s %(values)s.")
@@ -84,7 +100,7 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
                     "values": ", ".join(f"“{key}”" for key in missing),
                 }
             )
-        return found
+        return [self.found[key] for key in keys]
 
 
 class AlternativeNamesWidget(widgets.Widget):
@@ -182,6 +198,11 @@ class TrackerResource(resources.ModelResource):
             dataset.wipe()
             dataset.headers = headers
             raise ImportFileError(" ".join(problems))
+
+    def import_data(self, dataset, **kwargs):
+        """All or nothing: a row that fails validation rolls back the whole file, not just itself."""
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}

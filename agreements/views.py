@@ -3,18 +3,20 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from import_export.formats import base_formats
 
+from .caching import cached
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
-from .formats import SafeCSV, SafeXLSX
+from .formats import SafeCSV, SafeXLSX, csv_lines
 from .models import Commitment, Country, Institution, Memorandum, Visit
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 
@@ -23,9 +25,29 @@ EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
 CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 
 
-def paginate(request, queryset) -> tuple:
+class ArchivePaginator(Paginator):
+    """Pages of a list of any length. The total is given (the filter caches it), and a page past
+    the first few is found by primary key first, so the rows before it are neither joined nor
+    annotated."""
+
+    direct_pages = 10
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        if number <= self.direct_pages:
+            return super().page(number)
+        pks = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        return self._get_page(list(self.object_list.filter(pk__in=pks)), number, self)
+
+
+def paginate(request, queryset, count: int | None = None) -> tuple:
     """The requested page of `queryset`, and a message if the page asked for does not exist."""
-    paginator = Paginator(queryset, PAGE_SIZE)
+    paginator = Paginator(queryset, PAGE_SIZE) if count is None else ArchivePaginator(queryset, PAGE_SIZE, count)
     number = request.GET.get("page", "1")
     message = ""
     if not number.isdigit() or int(number) < 1:
@@ -39,7 +61,7 @@ def paginate(request, queryset) -> tuple:
 
 def list_page(request, filterset, page_shape, template: str, export_name: str):
     """The filter-then-paginate flow every list shares; a bad filter value is reported, not fatal."""
-    page, page_message = paginate(request, page_shape(filterset.qs))
+    page, page_message = paginate(request, page_shape(filterset.qs), filterset.total())
     filterset.add_counts()
     context = {
         "filter": filterset,
@@ -91,9 +113,20 @@ def export(request, fmt: str, filterset_class, resource_class, basename: str):
     if not filterset.is_valid():
         lines = [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
         return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
-    dataset = resource_class().export(queryset=filterset.qs.for_export())
+    queryset = filterset.qs.for_export()
     file_format = EXPORT_FORMATS[fmt]()
-    response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            csv_lines(resource_class(), queryset), content_type=f"{file_format.get_content_type()}; charset=utf-8"
+        )
+    else:
+        # A workbook or a JSON document is built whole in memory; CSV is streamed, so only it has no limit.
+        dataset = resource_class().export(queryset=queryset[: settings.EXPORT_MAX_ROWS + 1])
+        if len(dataset) > settings.EXPORT_MAX_ROWS:
+            message = _("XLSX and JSON exports stop at %(limit)s rows. Narrow the filters or export CSV.")
+            params = {"limit": f"{settings.EXPORT_MAX_ROWS:,}"}
+            return HttpResponse(message % params, status=400, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
     response["Content-Disposition"] = f'attachment; filename="{basename}-{datetime.date.today()}.{fmt}"'
     return response
 
@@ -180,26 +213,35 @@ def pair_brief(request, code: str, partner: str):
 
 def overview(request):
     today = datetime.date.today()
-    status_counts = Commitment.objects.count_by_status()
-    context = {
+    context = cached("overview", lambda: overview_figures(today), today)
+    context |= {
         "today": today,
+        "sector_chart": sector_chart(context["sector_rows"]),
+        "status_chart": status_chart(context["status_counts"]),
+    }
+    return render(request, "agreements/overview.html", context)
+
+
+def overview_figures(today: datetime.date) -> dict:
+    """What the overview counts and lists: scans of the whole archive, so cached until a change."""
+    status_counts = Commitment.objects.count_by_status()
+    return {
+        "status_counts": status_counts,
+        "sector_rows": Memorandum.objects.per_year_and_sector(),
         "memorandum_count": Memorandum.objects.count(),
         "visit_count": Visit.objects.count(),
         "commitment_count": sum(status_counts.values()),
         "open_count": status_counts.get(Commitment.Status.OPEN, 0)
         + status_counts.get(Commitment.Status.IN_PROGRESS, 0),
-        "latest": Memorandum.objects.for_list(today)[:6],
-        "overdue": Commitment.objects.overdue(today).for_list()[:8],
+        "latest": list(Memorandum.objects.for_list(today)[:6]),
+        "overdue": list(Commitment.objects.overdue(today).for_list()[:8]),
         "overdue_count": Commitment.objects.overdue(today).count(),
-        "due_next": Commitment.objects.unresolved().filter(due_latest__gte=today).for_list()[:5],
-        "dormant": Memorandum.objects.dormant(today).select_related("country_a", "country_b")[:6],
+        "due_next": list(Commitment.objects.unresolved().filter(due_latest__gte=today).for_list()[:5]),
+        "dormant": list(Memorandum.objects.dormant(today).select_related("country_a", "country_b")[:6]),
         "dormant_count": Memorandum.objects.dormant(today).count(),
-        "upcoming": Visit.objects.upcoming(today).select_related("host_country", "guest_country")[:6],
-        "countries": Country.objects.active()[:12],
-        "sector_chart": sector_chart(Memorandum.objects.per_year_and_sector()),
-        "status_chart": status_chart(status_counts),
+        "upcoming": list(Visit.objects.upcoming(today).select_related("host_country", "guest_country")[:6]),
+        "countries": list(Country.objects.active()[:12]),
     }
-    return render(request, "agreements/overview.html", context)
 
 
 def sector_chart(rows: list[tuple[int | None, str | None, int]]) -> dict:

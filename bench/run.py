@@ -98,6 +98,7 @@ class Result:
     errors: int = 0
     seconds: float = 0.0
     queries: int | None = None
+    cold_queries: int | None = None
     note: str = ""
 
     @property
@@ -253,6 +254,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
 
 def main() -> None:
     args = parse_args()
+    load_before = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     create_database(args.database_url)
     prepare_environment(args.database_url)
 
@@ -327,16 +329,19 @@ def main() -> None:
         Result("Admin changelist, unfiltered", "/admin/agreements/memorandum/"),
     ]
 
-    log("== counting queries per page (Django test client, in process)")
-    client = Client()
+    log("== counting queries per page (Django test client, in process): first request, then again")
+    # Every page is asked for as the logged-in bench user, whether or not the site requires a login.
+    client = admin_client
     for page in pages:
-        this_client = admin_client if page.path.startswith("/admin/") else client
         with CaptureQueriesContext(connection) as queries:
-            response = this_client.get(page.path)
+            response = client.get(page.path)
             if response.streaming:
                 for _ in response.streaming_content:
                     pass
         page.status = response.status_code
+        page.cold_queries = len(queries)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(page.path)
         page.queries = len(queries)
         if page.name == "Memoranda, unfiltered" and response.status_code == 200 and response.context:
             page_obj = response.context.get("page_obj") or response.context.get("page")
@@ -344,10 +349,13 @@ def main() -> None:
                 deep = max(1, int(page_obj.paginator.num_pages * 0.8))
                 pages[6].path = f"/memoranda/?page={deep}"
                 pages[6].note = f"page {deep} of {page_obj.paginator.num_pages}"
-        log(f"   {page.name}: {page.status}, {page.queries} queries")
+        log(f"   {page.name}: {page.status}, {page.cold_queries} queries first, {page.queries} after")
     with CaptureQueriesContext(connection) as queries:
         status = client.get(pages[6].path).status_code
-    pages[6].status, pages[6].queries = status, len(queries)
+    pages[6].status, pages[6].cold_queries = status, len(queries)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(pages[6].path)
+    pages[6].queries = len(queries)
 
     export_path = find_export_path(reverse, NoReverseMatch)
 
@@ -358,10 +366,10 @@ def main() -> None:
     export = Result("CSV export, all rows", export_path or "(no export URL yet)")
     try:
         for page in pages:
-            load(port, page, args.clients, args.requests, args.seconds, cookie if "/admin/" in page.path else "")
+            load(port, page, args.clients, args.requests, args.seconds, cookie)
             log(f"   {page.name}: {describe(page)}")
         if export_path:
-            export, rss = measure_export(port, server.pid, export_path)
+            export, rss = measure_export(port, server.pid, export_path, cookie)
             log(f"   {export.name}: {describe(export)}; peak worker RSS {rss[1] / 1024:.0f} MB")
         else:
             rss = (0, 0)
@@ -378,6 +386,7 @@ def main() -> None:
     log(f"   {imported}")
 
     machine = describe_machine(connection)
+    machine["load_before"] = load_before
     write_report(
         args,
         Path(args.output),
@@ -425,14 +434,14 @@ def find_export_path(reverse, no_match) -> str:
     return ""
 
 
-def measure_export(port: int, master_pid: int, path: str) -> tuple[Result, tuple[int, int]]:
+def measure_export(port: int, master_pid: int, path: str, cookie: str) -> tuple[Result, tuple[int, int]]:
     """Three downloads one after another, with the workers' resident memory sampled throughout."""
     result = Result("CSV export, all rows", path)
     first_bytes, sizes = [], []
     started = time.monotonic()
     with RssSampler(master_pid) as sampler:
         for _ in range(3):
-            status, size, first_byte, elapsed = fetch(port, path)
+            status, size, first_byte, elapsed = fetch(port, path, cookie)
             result.status = status
             if status == 404:
                 break
@@ -587,7 +596,8 @@ def write_report(args, output: Path, *, pages, export, export_rss, imported, mac
         "",
         f"- {machine['cores']} cores ({machine['cpu']}), {machine['memory']} memory",
         f"- PostgreSQL {machine['postgres']}, Python {machine['python']}, Django {machine['django']}",
-        f"- load average when the report was written: {machine['load']} (other work shared the cores)",
+        f"- load average (1 / 5 / 15 min) before the run: {machine['load_before']}; when the report was written: "
+        f"{machine['load']} (above 0 before the run means other work shared the cores)",
         "- gunicorn with 2 sync workers on 127.0.0.1, DEBUG off, CONN_MAX_AGE=60; the load client runs "
         "on the same two cores",
         "",
@@ -602,9 +612,10 @@ def write_report(args, output: Path, *, pages, export, export_rss, imported, mac
         "## Pages",
         "",
         f"{args.clients} concurrent clients, at most {args.requests} requests or {args.seconds:.0f} s per page, "
-        "after two warm-up requests. Queries: counted once per page with Django's test client.",
+        "after two warm-up requests. Queries: counted with Django's test client on a first request "
+        "(counts not cached yet) and on a second.",
         "",
-        "| page | URL | p50 ms | p95 ms | req/s | ok | errors | SQL queries |",
+        "| page | URL | p50 ms | p95 ms | req/s | ok | errors | SQL queries (first / cached) |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for page in [*pages, export]:
@@ -615,7 +626,7 @@ def write_report(args, output: Path, *, pages, export, export_rss, imported, mac
         lines.append(
             f"| {page.name} | `{page.path}` | {page.percentile(50):.0f} | {page.percentile(95):.0f} | "
             f"{page.throughput:.1f} | {len(page.latencies)} | {page.errors} | "
-            f"{'' if page.queries is None else page.queries} |"
+            f"{'' if page.queries is None else f'{page.cold_queries} / {page.queries}'} |"
         )
     notes = [p for p in [*pages, export] if p.note]
     if notes:
@@ -642,7 +653,8 @@ def write_report(args, output: Path, *, pages, export, export_rss, imported, mac
     slow = [p for p in measured if p.percentile(95) > TARGET_PAGE_P95_MS]
     errors = sum(p.errors for p in [*pages, export])
     search = by_name["Memoranda, text search"]
-    heavy = [p for p in pages if p.queries is not None and p.queries > TARGET_QUERIES and not p.missing]
+    heavy = [p for p in pages if p.cold_queries is not None and p.cold_queries > TARGET_QUERIES and not p.missing]
+    heavy_cached = [p for p in pages if p.queries is not None and p.queries > TARGET_QUERIES and not p.missing]
     rows = [
         (
             "zero errors under load",
@@ -672,7 +684,12 @@ def write_report(args, output: Path, *, pages, export, export_rss, imported, mac
         ),
         (
             f"SQL queries per page <= {TARGET_QUERIES}",
-            verdict(not heavy, ", ".join(f"{p.name} {p.queries}" for p in heavy) or "all within"),
+            verdict(
+                not heavy,
+                (", ".join(f"{p.name} {p.cold_queries}" for p in heavy) or "all within")
+                + " on a first request; once counts are cached: "
+                + (", ".join(f"{p.name} {p.queries}" for p in heavy_cached) or "all within"),
+            ),
         ),
         (
             f"CSV export streamed, worker peak RSS < {TARGET_EXPORT_RSS_MB} MB",

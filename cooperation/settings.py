@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram index expressions in migration 0003; harmless on SQLite.
+    "django.contrib.postgres",
     "django_countries",
     "django_filters",
     "import_export",
@@ -139,6 +141,15 @@ CACHES = {
         "LOCATION": CACHE_URL if cache_scheme == "redis" else cache_location,
     }
 }
+# An uploaded import file waits between its preview and the confirmation, which another worker
+# or server may answer: it waits in the shared cache if CACHE_URL names one, else in a database
+# table (created by `migrate`), never on a local disk.
+CACHES["imports"] = (
+    CACHES["default"]
+    if cache_scheme in ("db", "redis")
+    else {"BACKEND": CACHE_BACKENDS["db"], "LOCATION": "tracker_import_files"}
+)
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "agreements.formats.SharedCacheStorage"
 
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -182,6 +193,8 @@ IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Limits on an uploaded import file; larger files are refused before they are parsed.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+# CSV exports are streamed and have no limit; XLSX and JSON are built in memory and stop here.
+EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 20_000)
 
 # ---------------------------------------------------------------- logging
 # Everything at LOG_LEVEL and above goes to standard error, where gunicorn and systemd's journal

@@ -13,6 +13,14 @@ from tests import factories
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached counts (agreements.caching) must not outlive the test whose rows they counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def belarus(db):
     return factories.CountryFactory(code="BY")

@@ -138,3 +138,19 @@ def test_clear_leaves_real_records_alone(memorandum):
 
     assert list(Memorandum.objects.all()) == [memorandum]
     assert not Visit.objects.filter(slug__startswith="demo-").exists()
+
+
+def test_generated_records_are_keyed_for_search_like_saved_ones():
+    from agreements import search
+    from agreements.models import Institution, Person
+
+    generate(30)
+
+    for model in (Memorandum, Visit, Commitment, Institution, Person):
+        records = model.objects.filter(slug__startswith="demo-")
+        if hasattr(model, "alternative_names"):
+            records = records.prefetch_related("alternative_names")
+        for record in records[:20]:
+            assert record.search_text == search.search_text(*record.search_words()), record.slug
+    ministry = InstitutionName.objects.filter(language="ru").select_related("institution").first()
+    assert Institution.objects.named(ministry.name).filter(pk=ministry.institution_id).exists()

@@ -224,3 +224,47 @@ def test_alternative_names_round_trip_and_a_bad_one_names_its_column(admin_clien
     [invalid] = preview(admin_client, "institution", path, "csv").context["result"].invalid_rows
     assert "“Minzdrav” is not language:name" in str(invalid.error_dict["alternative_names"])
     assert ministry_by.alternative_names.count() == 2
+
+
+def test_the_resource_itself_writes_nothing_when_one_row_is_bad(belarus, oman):
+    import tablib
+
+    good = ["fine-mou", "A fine MoU", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "", "", ""]
+    bad = ["bad-mou", "A bad MoU", "mou", "", "signed", "XX", "OM", "", "2024", "", "", "", "", "", ""]
+    dataset = tablib.Dataset(good, bad, headers=list(MemorandumResource.Meta.fields))
+    result = MemorandumResource().import_data(dataset, dry_run=False, use_transactions=True)
+    assert result.has_validation_errors()
+    assert not Memorandum.objects.exists()
+
+
+def test_natural_keys_are_looked_up_once_per_import(belarus, oman, sectors):
+    import tablib
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [
+        [f"mou-{n}", f"MoU {n}", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "oncology", "", ""]
+        for n in range(30)
+    ]
+    dataset = tablib.Dataset(*rows, headers=list(MemorandumResource.Meta.fields))
+    with CaptureQueriesContext(connection) as queries:
+        result = MemorandumResource().import_data(dataset, dry_run=True)
+    assert not result.has_errors() and not result.has_validation_errors()
+    sql = [query["sql"] for query in queries.captured_queries]
+    assert len([q for q in sql if q.startswith('SELECT "agreements_sector"') and "oncology" in q]) == 1
+    assert len([q for q in sql if q.startswith('SELECT "agreements_country"') and "'BY'" in q]) == 1
+
+
+def test_an_uploaded_file_waits_in_the_shared_database_cache_not_on_disk(db):
+    from django.core.cache import caches
+    from import_export.admin import ImportMixin
+
+    from agreements.formats import SharedCacheStorage
+
+    assert ImportMixin().get_tmp_storage_class() is SharedCacheStorage
+    assert caches["imports"].__class__.__name__ == "DatabaseCache"
+    stored = SharedCacheStorage()
+    stored.save(b"slug,title\n")
+    assert SharedCacheStorage(name=stored.name).read() == b"slug,title\n"  # as another worker would
+    stored.remove()
+    assert SharedCacheStorage(name=stored.name).read() is None

@@ -79,3 +79,30 @@ def test_a_bad_filter_value_is_explained_not_a_server_error(client, chain, query
 def test_the_current_section_is_marked_in_the_navigation(client, chain):
     html = client.get(URL).content.decode()
     assert f'<a href="{URL}" aria-current="page">' in html
+
+
+def test_a_deep_page_found_by_primary_key_first_is_the_same_page(client, crowded, monkeypatch):
+    from agreements.views import ArchivePaginator
+
+    query = {"sort": "title", "page": "2"}
+    direct = [memorandum.slug for memorandum in client.get(URL, query).context["page"]]
+    monkeypatch.setattr(ArchivePaginator, "direct_pages", 0)
+    by_key = [memorandum.slug for memorandum in client.get(URL, query).context["page"]]
+    assert by_key == direct
+    assert len(direct) == 7  # 32 memoranda, 25 on the first page
+
+
+def test_cached_counts_follow_a_change_at_once(client, crowded):
+    from agreements.models import Sector
+    from tests import factories
+
+    def oncology_label(response) -> str:
+        return dict(response.context["filter"].form.fields["sector"].choices)["oncology"]
+
+    before = client.get(URL)
+    assert "32 memoranda" in before.content.decode()
+    factories.MemorandumFactory(title="One more", slug="one-more").sectors.add(Sector.objects.get(slug="oncology"))
+    after = client.get(URL)
+    assert "33 memoranda" in after.content.decode()
+    count = int(oncology_label(before).rsplit("(", 1)[1].rstrip(")"))
+    assert oncology_label(after).endswith(f"({count + 1})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 import itertools
 import random
 import time
@@ -18,6 +19,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django_countries import countries as iso_countries
 
+from agreements import search
 from agreements.fuzzydates import FuzzyDate
 from agreements.models import (
     Commitment,
@@ -295,6 +297,17 @@ class Dates:
         setattr(instance, f"{field}_latest", fuzzy.latest)
 
 
+@functools.cache
+def text_keys(text: str) -> tuple[str, ...]:
+    return tuple(line for line in search.search_text(text).split("\n") if line)
+
+
+def search_keys(*texts: str) -> str:
+    """What `search.search_text(*texts)` gives, keying each distinct text once: titles and
+    names repeat across thousands of generated records, and keying costs a transliteration."""
+    return "\n".join(dict.fromkeys(key for text in texts for key in text_keys(text)))
+
+
 def wipe(queryset) -> int:
     """Delete with one DELETE statement.
 
@@ -465,16 +478,21 @@ class Generator:
             )
             for i, (c, kind, en, _, _) in enumerate(rows)
         ]
-        Institution.objects.bulk_create(institutions, batch_size=BATCH)
         for institution, (c, _, en, ru, ar) in zip(institutions, rows, strict=True):
-            self.institutions_of[c].append(institution.pk)
-            self.institution_country[institution.pk] = c
-            names.append(InstitutionName(institution=institution, name=f"{ru} ({self.names['ru'][c]})", language="ru"))
-            names.append(InstitutionName(institution=institution, name=f"{ar} ({self.names['ar'][c]})", language="ar"))
+            own = [
+                InstitutionName(institution=institution, name=f"{ru} ({self.names['ru'][c]})", language="ru"),
+                InstitutionName(institution=institution, name=f"{ar} ({self.names['ar'][c]})", language="ar"),
+            ]
             if self.rng.random() < 0.3:
                 abbreviation = "".join(word[0] for word in en.split() if word[0].isupper())
                 kind = InstitutionName.Kind.ABBREVIATION
-                names.append(InstitutionName(institution=institution, name=abbreviation, language="en", kind=kind))
+                own.append(InstitutionName(institution=institution, name=abbreviation, language="en", kind=kind))
+            institution.search_text = search_keys(en, *(name.name for name in own))
+            names += own
+        Institution.objects.bulk_create(institutions, batch_size=BATCH)
+        for institution, (c, *_) in zip(institutions, rows, strict=True):
+            self.institutions_of[c].append(institution.pk)
+            self.institution_country[institution.pk] = c
         InstitutionName.objects.bulk_create(names, batch_size=BATCH)
         return len(institutions)
 
@@ -503,6 +521,7 @@ class Generator:
                 )
             )
             alternatives.append(f"{first_alt} {last_alt}" if first_alt else "")
+            people[-1].search_text = search_keys(name, people[-1].title, alternatives[-1])
         Person.objects.bulk_create(people, batch_size=BATCH)
         names = []
         for person, alternative in zip(people, alternatives, strict=True):
@@ -546,6 +565,7 @@ class Generator:
                     visit.leader_id = self.rng.choice(self.people_of[guest])
                 self.dates.fill(visit, "date", self.dates.pick("day", "day", "interval", "month", "unknown"))
                 visit.topic = topic
+                visit.search_text = search_keys(*visit.search_words())
                 batch.append(visit)
             Visit.objects.bulk_create(batch, batch_size=BATCH)
             links: list[list] = [[], [], [], []]
@@ -604,6 +624,7 @@ class Generator:
                     valid_until = str(memorandum.signed_earliest.year + self.rng.choice([3, 5, 10]))
                 self.dates.fill(memorandum, "valid_until", valid_until)
                 memorandum.topics = topics
+                memorandum.search_text = search_keys(*memorandum.search_words())
                 memorandum.pair = (a, b)
                 batch.append(memorandum)
             Memorandum.objects.bulk_create(batch, batch_size=BATCH)
@@ -672,7 +693,9 @@ class Generator:
                     topic = self.rng.randrange(len(self.sector_ids))
                     city = self.capitals[self.rng.choice((a, b))]
                     title = self.rng.choice(COMMITMENT_TITLES).format(topic=self.sector_topics[topic], city=city)
-                    commitment = Commitment(title=title, slug=self.slug("c", total, title), details="")
+                    commitment = Commitment(
+                        title=title, slug=self.slug("c", total, title), details="", search_text=search_keys(title)
+                    )
                     setattr(commitment, f"origin_{kind}_id", pk)
                     self.dates.fill(commitment, "due", self.dates.pick("month", "year", "season", "day", "unknown"))
                     commitment.status = self.weighted("commitment_status")
