@@ -48,7 +48,7 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DEBUG", True)
 
-DEVELOPMENT_SECRET_KEY = "development-only-key-never-used-in-production"  # nosec B105 # refused when DEBUG is off  # nosec B105 # refused when DEBUG is off
+DEVELOPMENT_SECRET_KEY = "development-only-key-never-used-in-production"  # nosec B105 # refused when DEBUG is off
 SECRET_KEY = env_str("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
