@@ -63,7 +63,10 @@ class SharedCacheStorage(CacheStorage):
         caches["imports"].set(self.CACHE_PREFIX + self.name, data, self.CACHE_LIFETIME)
 
     def read(self):
-        return caches["imports"].get(self.CACHE_PREFIX + self.name)
+        data = caches["imports"].get(self.CACHE_PREFIX + self.name)
+        if data is None:  # expired, already imported, or a name that was never handed out
+            raise FileNotFoundError(self.name)
+        return data
 
     def remove(self):
         caches["imports"].delete(self.CACHE_PREFIX + self.name)

@@ -589,8 +589,7 @@ def write_report(args, output: Path, *, pages, export, export_rss, imported, mac
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {now} with `make bench` "
-        f"(`{Path(sys.executable).name} bench/run.py --memoranda {args.memoranda} --seed {args.seed}`).",
+        f"Measured {now} with `make bench` (`{Path(sys.executable).name} bench/run.py {' '.join(sys.argv[1:])}`).",
         "",
         "## Machine",
         "",

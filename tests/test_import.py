@@ -267,4 +267,5 @@ def test_an_uploaded_file_waits_in_the_shared_database_cache_not_on_disk(db):
     stored.save(b"slug,title\n")
     assert SharedCacheStorage(name=stored.name).read() == b"slug,title\n"  # as another worker would
     stored.remove()
-    assert SharedCacheStorage(name=stored.name).read() is None
+    with pytest.raises(FileNotFoundError):
+        SharedCacheStorage(name=stored.name).read()
