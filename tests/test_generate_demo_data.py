@@ -151,6 +151,8 @@ def test_generated_records_are_keyed_for_search_like_saved_ones():
         if hasattr(model, "alternative_names"):
             records = records.prefetch_related("alternative_names")
         for record in records[:20]:
-            assert record.search_text == search.search_text(*record.search_words()), record.slug
+            # The same keys; alternative names may come back from the database in another order.
+            expected = search.search_text(*record.search_words())
+            assert set(record.search_text.splitlines()) == set(expected.splitlines()), record.slug
     ministry = InstitutionName.objects.filter(language="ru").select_related("institution").first()
     assert Institution.objects.named(ministry.name).filter(pk=ministry.institution_id).exists()
