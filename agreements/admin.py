@@ -395,7 +395,7 @@ def year_filter(field: str) -> type[admin.SimpleListFilter]:
             return [(str(year), str(year)) for year in years]
 
         def queryset(self, request, queryset):
-            if self.value() and self.value().isdigit():
+            if self.value() and self.value().isdigit() and 1 <= int(self.value()) <= 9999:
                 return queryset.filter(**{f"{field}_earliest__year": int(self.value())})
             return queryset
 
