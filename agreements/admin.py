@@ -27,6 +27,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Revision, Version
 
 from . import models, resources
+from .access import EXPORT
 from .formats import FORMATS, ImportFileError
 
 admin.site.site_header = _("Cooperation tracker administration")
@@ -323,6 +324,14 @@ class TrackerAdmin(CheckedRelatedFields, ImportExportModelAdmin, VersionAdmin):
     from_encoding = None
     history_latest_first = True
 
+    def has_import_permission(self, request):
+        """An import adds records and overwrites existing ones (matched by slug), so it takes both rights."""
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        """The site's download permission (access.EXPORT), for records this user may see."""
+        return self.has_view_permission(request) and request.user.has_perm(EXPORT)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (name, {**options, "fields": [f for f in options["fields"] if f != "loaded_state"]})
@@ -395,6 +404,7 @@ def year_filter(field: str) -> type[admin.SimpleListFilter]:
             return [(str(year), str(year)) for year in years]
 
         def queryset(self, request, queryset):
+            # Python's dates run from year 1 to 9999; any other number is ignored, like text.
             if self.value() and self.value().isdigit() and 1 <= int(self.value()) <= 9999:
                 return queryset.filter(**{f"{field}_earliest__year": int(self.value())})
             return queryset

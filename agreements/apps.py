@@ -8,7 +8,8 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Cooperation tracker")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
         from . import signals
         from .models import InstitutionName, PersonName
@@ -24,6 +25,9 @@ class AgreementsConfig(AppConfig):
             post_delete.connect(
                 signals.refresh_owner_search_text, sender=model, dispatch_uid=f"rekey_{model.__name__}_deleted"
             )
+        m2m_changed.connect(
+            signals.sync_staff_status, sender=get_user_model().groups.through, dispatch_uid="sync_staff_status"
+        )
         # Cached counts and figures are keyed by a version that every change to the records bumps.
         from . import caching
 

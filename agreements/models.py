@@ -1053,6 +1053,11 @@ class Memorandum(SluggedModel):
             models.Index(fields=["kind"], name="memorandum_kind"),
             models.Index(fields=["status", "signed_latest"], name="memorandum_status_signed"),
         ]
+        # Site-wide permissions, declared here so that migrate creates them (see README, "Accounts and roles").
+        permissions = [
+            ("browse_records", _("Can browse the tracker's pages")),
+            ("export_records", _("Can export lists as CSV, XLSX or JSON")),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(country_a=F("country_b")), name="memorandum_countries_differ"),
             models.CheckConstraint(

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from import_export.formats import base_formats
 
+from .access import browse_required, export_required
 from .caching import cached
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
@@ -74,6 +75,7 @@ def list_page(request, filterset, page_shape, template: str, export_name: str):
     return render(request, template, context, status=status)
 
 
+@browse_required
 def memorandum_list(request):
     today = datetime.date.today()
     filterset = MemorandumFilter(request.GET, queryset=Memorandum.objects.all(), today=today)
@@ -86,6 +88,7 @@ def memorandum_list(request):
     )
 
 
+@browse_required
 def visit_list(request):
     today = datetime.date.today()
     filterset = VisitFilter(request.GET, queryset=Visit.objects.all(), today=today)
@@ -94,6 +97,7 @@ def visit_list(request):
     )
 
 
+@browse_required
 def commitment_list(request):
     filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all())
     return list_page(
@@ -131,33 +135,40 @@ def export(request, fmt: str, filterset_class, resource_class, basename: str):
     return response
 
 
+@export_required
 def memorandum_export(request, fmt: str):
     return export(request, fmt, MemorandumFilter, MemorandumResource, "memoranda")
 
 
+@export_required
 def visit_export(request, fmt: str):
     return export(request, fmt, VisitFilter, VisitResource, "visits")
 
 
+@export_required
 def commitment_export(request, fmt: str):
     return export(request, fmt, CommitmentFilter, CommitmentResource, "commitments")
 
 
+@browse_required
 def memorandum_detail(request, slug: str):
     memorandum = get_object_or_404(Memorandum.objects.for_detail(), slug=slug)
     return render(request, "agreements/memorandum_detail.html", {"memorandum": memorandum})
 
 
+@browse_required
 def visit_detail(request, slug: str):
     visit = get_object_or_404(Visit.objects.for_detail(), slug=slug)
     return render(request, "agreements/visit_detail.html", {"visit": visit})
 
 
+@browse_required
 def institution_detail(request, slug: str):
     institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
     return render(request, "agreements/institution_detail.html", {"institution": institution})
 
 
+@browse_required
 def country_detail(request, code: str):
     country = get_object_or_404(Country, code=code.upper())
     code = country.code.code
@@ -203,14 +214,17 @@ def pair_context(code: str, partner: str) -> dict:
     }
 
 
+@browse_required
 def pair_detail(request, code: str, partner: str):
     return render(request, "agreements/pair_detail.html", pair_context(code, partner))
 
 
+@browse_required
 def pair_brief(request, code: str, partner: str):
     return render(request, "agreements/pair_brief.html", pair_context(code, partner))
 
 
+@browse_required
 def overview(request):
     today = datetime.date.today()
     context = cached("overview", lambda: overview_figures(today), today)

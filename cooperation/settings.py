@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page needs a signed-in user, unless its view is marked login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the outcome of every login attempt.
@@ -183,7 +185,12 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+# ---------------------------------------------------------------- accounts (README, "Accounts and roles")
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "agreements:overview"
+LOGOUT_REDIRECT_URL = "login"
+# On, anonymous visitors may browse the tracker's pages (never export, never the admin).
+PUBLIC_READ_ONLY = env_bool("PUBLIC_READ_ONLY", False)
 
 # All-or-nothing imports: one bad row rolls the whole file back.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -308,3 +315,4 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = client_ip_address
+AXES_LOCKOUT_CALLABLE = "agreements.access.locked_out"

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
 
 from tests import factories
 
@@ -76,6 +81,102 @@ def crowded(chain):
     """The chain with thirty more memoranda, visits and commitments, each with several related rows."""
     factories.crowd(chain, 30)
     return chain
+
+
+# ---------------------------------------------------------------- accounts, one per role (README, "Accounts and roles")
+
+ROLES = ("Viewer", "Analyst", "Editor", "Administrator")
+PASSWORD = "a long test password"
+
+
+def ensure_roles() -> None:
+    """The groups made by migration 0004_roles. A transactional test's flush empties every table,
+    so the next test that needs them runs the migration's own code again."""
+    if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
+        import_module("agreements.migrations.0004_roles").create_roles(apps, None)
+
+
+@pytest.fixture
+def make_member(db, django_user_model):
+    """make_member("Editor") is a new user in the Editor group; make_member("Editor", "erik", PASSWORD)
+    one who can sign in with a password (hashing it is slow, so the others have none)."""
+
+    def make(role: str, username: str = "", password: str | None = None):
+        ensure_roles()
+        user = django_user_model.objects.create_user(username or role.lower(), password=password)
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_user(make_member):
+    return make_member("Viewer")
+
+
+@pytest.fixture
+def analyst_user(make_member):
+    return make_member("Analyst")
+
+
+@pytest.fixture
+def editor_user(make_member):
+    return make_member("Editor")
+
+
+@pytest.fixture
+def administrator_user(make_member):
+    return make_member("Administrator")
+
+
+@pytest.fixture
+def viewer_client(viewer_user):
+    return client_for(viewer_user)
+
+
+@pytest.fixture
+def analyst_client(analyst_user):
+    return client_for(analyst_user)
+
+
+@pytest.fixture
+def editor_client(editor_user):
+    return client_for(editor_user)
+
+
+@pytest.fixture
+def administrator_client(administrator_user):
+    return client_for(administrator_user)
+
+
+@pytest.fixture
+def anonymous_client():
+    return Client()
+
+
+@pytest.fixture
+def client(analyst_client):
+    """Every page needs a signed-in user: the shared client is an analyst's, who may browse and export."""
+    return analyst_client
+
+
+@pytest.fixture
+def signed_in_page(live_server, page, make_member):
+    """signed_in_page("Analyst"): the browser page, signed in as a new member of that role."""
+
+    def sign_in(role: str):
+        session = client_for(make_member(role)).cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies([{"name": session.key, "value": session.value, "url": live_server.url}])
+        return page
+
+    return sign_in
 
 
 @pytest.fixture(scope="session")

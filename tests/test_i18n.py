@@ -13,6 +13,7 @@ from django.apps import apps
 from django.conf import settings
 from django.template import engines
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -326,6 +327,15 @@ def test_the_check_finds_english_left_in_a_page(admin_client, chain):
     )
 
 
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_the_sign_in_page_speaks_the_readers_language(db, language):
+    client = Client()  # signed out
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(reverse("login")).content.decode()
+    assert f'<html lang="{language}"' in html
+    assert untranslated_interface_text(html, language) == []
+
+
 def test_dates_names_and_arrows_follow_the_reader(admin_client, chain):
     centres_mou, state_visit = chain["centres_mou"], chain["state_visit"]
     Sector.objects.filter(pk=chain["oncology"].pk).update(name_ru="Онкология")
@@ -364,3 +374,10 @@ def test_the_chosen_language_is_remembered(admin_client, chain):
     html = admin_client.get("/visits/").content.decode()
     assert '<html lang="ar" dir="rtl">' in html
     assert '<option value="ar" lang="ar" selected>' in html
+
+
+def test_a_language_can_be_chosen_before_signing_in(db):
+    client = Client()  # signed out
+    response = client.post("/i18n/setlang/", {"language": "ru", "next": reverse("login")})
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+    assert '<html lang="ru"' in client.get(reverse("login")).content.decode()

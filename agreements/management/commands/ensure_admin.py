@@ -4,13 +4,14 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
     help = (
-        "Create the superuser 'admin' unless a superuser exists. The password comes from "
-        "DJANGO_SUPERUSER_PASSWORD; without it one is generated and printed once."
+        "Create the superuser 'admin', in the Administrator group, unless a superuser exists. The password "
+        "comes from DJANGO_SUPERUSER_PASSWORD; without it one is generated and printed once."
     )
 
     def add_arguments(self, parser):
@@ -22,7 +23,12 @@ class Command(BaseCommand):
             self.stdout.write("A superuser already exists; nothing to do.")
             return
         password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
-        User.objects.create_superuser(username=username, email="", password=password)
+        user = User.objects.create_superuser(username=username, email="", password=password)
+        administrators = Group.objects.filter(name="Administrator").first()
+        if administrators is None:
+            self.stdout.write(self.style.WARNING("There is no Administrator group (has migrate run?); added to none."))
+        else:
+            user.groups.add(administrators)
         if os.environ.get("DJANGO_SUPERUSER_PASSWORD"):
             self.stdout.write(f"Created superuser '{username}' with the password from DJANGO_SUPERUSER_PASSWORD.")
         else:

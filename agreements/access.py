@@ -1,0 +1,72 @@
+"""Who may open the tracker's pages and exports, and the sign-in page shown to a locked-out user.
+
+Every page needs a signed-in user (LoginRequiredMiddleware). On top of that the tracker's own
+pages need the `browse_records` permission and its exports `export_records`; the groups that
+hold them are made by migration 0004_roles. With PUBLIC_READ_ONLY on, anonymous visitors may
+browse too, but never export and never enter the admin.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+
+BROWSE = "agreements.browse_records"
+EXPORT = "agreements.export_records"
+# Members of these groups work in the admin, which needs staff status (signals.sync_staff_status).
+STAFF_ROLES = ("Editor", "Administrator")
+
+
+def may_browse(user) -> bool:
+    if user.is_anonymous:
+        return settings.PUBLIC_READ_ONLY
+    return user.has_perm(BROWSE)
+
+
+def browse_required(view):
+    """A tracker page: for holders of the browse permission, and for anyone in public read-only mode."""
+
+    @login_not_required
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not may_browse(request.user):
+            if request.user.is_anonymous:
+                return redirect_to_login(request.get_full_path())
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    guarded.access = "browse"
+    return guarded
+
+
+def export_required(view):
+    """An export: for holders of the export permission only, whatever the public mode."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.has_perm(EXPORT):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    guarded.access = "export"
+    return guarded
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out sign-in: the sign-in page again, saying why and for how long.
+
+    The lock is on one username from one address, so the form stays: someone else may sign in.
+    """
+    context = {
+        "form": AuthenticationForm(request),
+        "locked_out": True,
+        "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    return render(request, "registration/login.html", context, status=429)
