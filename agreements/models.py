@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Container
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -136,12 +137,13 @@ def one_year_before(today: datetime.date) -> datetime.date:
         return today.replace(year=today.year - 1, day=28)
 
 
-def unique_slug(instance: models.Model, text: str, max_length: int = 80) -> str:
-    """A slug of `text` not yet taken by another row of the instance's model."""
+def unique_slug(instance: models.Model, text: str, max_length: int = 80, taken: Container[str] = ()) -> str:
+    """A slug of `text` not yet taken by another row of the instance's model, nor in `taken`
+    (slugs of rows about to be written)."""
     base = slugify(text)[:max_length].strip("-") or instance._meta.model_name
     slug, n = base, 2
     others = type(instance)._default_manager.exclude(pk=instance.pk)
-    while others.filter(slug=slug).exists():
+    while slug in taken or others.filter(slug=slug).exists():
         slug = f"{base[: max_length - len(str(n)) - 1]}-{n}"
         n += 1
     return slug
@@ -675,7 +677,7 @@ class VisitQuerySet(TrackerQuerySet):
         )
         by_institution = Visit.institutions.through.objects.filter(institution__in=institutions).values("visit")
         by_participant = Visit.participants.through.objects.filter(person__in=people).values("visit")
-        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_institution) | Q(pk__in=by_participant))
+        return self.filter(pk__in=by_words.order_by().values("pk").union(by_institution, by_participant))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> VisitQuerySet:
         """Visits at which a commitment was made that is now overdue."""
@@ -867,7 +869,9 @@ class MemorandumQuerySet(TrackerQuerySet):
         # one OR across the joins would have to test every memorandum in turn.
         by_words = Memorandum.objects.filter(search_q(text, "title", "summary") | search.matches(text))
         by_names = Signatory.objects.filter(Q(institution__in=institutions) | Q(person__in=people))
-        return self.filter(Q(pk__in=by_words.values("pk")) | Q(pk__in=by_names.values("memorandum")))
+        # One IN over the union, not an OR of two: PostgreSQL then joins against one hashed set of
+        # keys, where an OR left it scanning the signatories once per memorandum.
+        return self.filter(pk__in=by_words.order_by().values("pk").union(by_names.values("memorandum")))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> MemorandumQuerySet:
         """Memoranda that created a commitment which is now overdue."""
@@ -885,13 +889,19 @@ class MemorandumQuerySet(TrackerQuerySet):
         today = today or datetime.date.today()
         kept = Commitment.objects.filter(origin_memorandum=OuterRef("pk"), status=Commitment.Status.FULFILLED)
         followers = MemorandumRelation.objects.filter(target=OuterRef("pk"))
-        visits = Visit.objects.filter(
-            Q(host_country=OuterRef("country_a"), guest_country=OuterRef("country_b"))
-            | Q(host_country=OuterRef("country_b"), guest_country=OuterRef("country_a")),
-            status=Visit.Status.HELD,
-            institutions__memoranda=OuterRef("pk"),
-            date_earliest__gt=OuterRef("signed_latest"),
-        )
+        # Each subquery refers to the outer memorandum by its key alone, and names the visit's two
+        # sides as equalities, so that PostgreSQL answers a count over the archive with hash
+        # anti-joins instead of probing the visits once per memorandum (seconds at 100,000).
+        visited = [
+            Signatory.objects.filter(
+                memorandum=OuterRef("pk"),
+                institution__visits__status=Visit.Status.HELD,
+                institution__visits__host_country=F(f"memorandum__{host}"),
+                institution__visits__guest_country=F(f"memorandum__{guest}"),
+                institution__visits__date_earliest__gt=F("memorandum__signed_latest"),
+            )
+            for host, guest in (("country_a", "country_b"), ("country_b", "country_a"))
+        ]
         return (
             Q(
                 status__in=[Memorandum.Status.SIGNED, Memorandum.Status.IN_FORCE],
@@ -899,7 +909,8 @@ class MemorandumQuerySet(TrackerQuerySet):
             )
             & ~Exists(kept)
             & ~Exists(followers)
-            & ~Exists(visits)
+            & ~Exists(visited[0])
+            & ~Exists(visited[1])
         )
 
     def dormant(self, today: datetime.date | None = None) -> MemorandumQuerySet:

@@ -27,11 +27,10 @@ CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 
 
 class ArchivePaginator(Paginator):
-    """Pages of a list of any length. The total is given (the filter caches it), and a page past
-    the first few is found by primary key first, so the rows before it are neither joined nor
-    annotated."""
-
-    direct_pages = 10
+    """Pages of a list of any length. The total is given (the filter caches it), and the page's
+    keys are chosen in a subquery before any row is joined or annotated: neither the rows before
+    the page nor the rows after it are (PostgreSQL would otherwise work out an annotation such as
+    "has overdue commitments" for the whole archive in advance)."""
 
     def __init__(self, object_list, per_page: int, count: int):
         super().__init__(object_list, per_page)
@@ -40,10 +39,8 @@ class ArchivePaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        if number <= self.direct_pages:
-            return super().page(number)
-        pks = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        return self._get_page(list(self.object_list.filter(pk__in=pks)), number, self)
+        keys = self.object_list.values("pk")[bottom : bottom + self.per_page]
+        return self._get_page(list(self.object_list.filter(pk__in=keys)), number, self)
 
 
 def paginate(request, queryset, count: int | None = None) -> tuple:
