@@ -5,11 +5,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.contrib.contenttypes.models import ContentType
-from django.core import serializers, signing
+from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models as db_models
-from django.db import router
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.shortcuts import redirect
@@ -26,7 +24,7 @@ from import_export.forms import ImportForm
 from reversion.admin import VersionAdmin
 from reversion.models import Revision, Version
 
-from . import models, resources
+from . import history, models, resources
 from .access import EXPORT
 from .formats import FORMATS, ImportFileError
 
@@ -36,28 +34,7 @@ admin.site.index_title = _("Records")
 
 
 # ---------------------------------------------------------------- history
-# Every change made in the admin, every confirmed import and every delete is saved as a
-# revision (django-reversion): the history page shows who changed what and when and can
-# revert it, and "Recover deleted" brings a deleted record back. A record's own parts
-# (names in other languages, a memorandum's signatories and relations) are saved with it.
-
-HISTORY = {
-    models.Country: (),
-    models.Sector: (),
-    models.Source: (),
-    models.Institution: ("alternative_names",),
-    models.InstitutionName: (),
-    models.Person: ("alternative_names",),
-    models.PersonName: (),
-    models.Visit: (),
-    models.Memorandum: ("signatories", "outgoing_relations"),
-    models.Signatory: (),
-    models.MemorandumRelation: (),
-    models.Commitment: (),
-}
-for model, follow in HISTORY.items():
-    if not reversion.is_registered(model):
-        reversion.register(model, follow=follow)
+# What keeps versions, and with which parts, is set out in agreements.history.
 
 
 def save_last_versions(objs, user) -> None:
@@ -73,23 +50,7 @@ def save_last_versions(objs, user) -> None:
     revision = Revision.objects.create(
         date_created=timezone.now(), user=user if user.is_authenticated else None, comment=_("Deleted.")
     )
-    parts = []
-    for obj in objs:
-        parts.append(obj)
-        for name in HISTORY.get(type(obj), ()):
-            parts.extend(getattr(obj, name).all())
-    Version.objects.bulk_create(
-        Version(
-            revision=revision,
-            object_id=str(part.pk),
-            content_type=ContentType.objects.get_for_model(part),
-            db=router.db_for_write(type(part)),
-            format="json",
-            serialized_data=serializers.serialize("json", [part]),
-            object_repr=str(part),
-        )
-        for part in parts
-    )
+    history.save_versions(objs, revision)
 
 
 # ---------------------------------------------------------------- concurrent edits
