@@ -31,8 +31,12 @@ def data_version() -> int:
 
 def records_changed(sender, **kwargs) -> None:
     """Signal receiver: a tracker record or link changed, so every cached aggregate is stale."""
-    if sender._meta.app_label != "agreements":
-        return
+    if sender._meta.app_label == "agreements":
+        bump_data_version()
+
+
+def bump_data_version() -> None:
+    """Make every cached aggregate stale; for writes that send no signals (bulk imports), once."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not set yet, or evicted
