@@ -49,7 +49,7 @@ class FuzzyDate:
         if not value:
             return cls("", None, None)
         try:
-            parsed = parsed_edtf(value)
+            earliest, latest = parsed_bounds(value)
         except (edtf_exceptions.EDTFParseException, ValueError) as error:
             raise ValidationError(
                 _(
@@ -59,8 +59,6 @@ class FuzzyDate:
                 code="invalid_edtf",
                 params={"value": value},
             ) from error
-        earliest = _bound(parsed, "lower")
-        latest = _bound(parsed, "upper")
         if earliest and latest and earliest > latest:
             raise ValidationError(
                 _("The interval “%(value)s” ends before it starts."),
@@ -71,6 +69,14 @@ class FuzzyDate:
 
     def __str__(self) -> str:
         return describe(self.edtf)
+
+
+@functools.lru_cache(maxsize=10_000)
+def parsed_bounds(value: str) -> tuple[datetime.date | None, datetime.date | None]:
+    """The earliest and latest possible day of an EDTF value, once per distinct string: every
+    save and every validation of a fuzzy date asks (an import, thousands of times)."""
+    parsed = parsed_edtf(value)
+    return _bound(parsed, "lower"), _bound(parsed, "upper")
 
 
 def _bound(parsed, side: str) -> datetime.date | None:
