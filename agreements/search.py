@@ -52,17 +52,23 @@ def normalise(text: str) -> str:
     """The native key of `text`: case-folded, without Arabic diacritics or letter variants,
     ё as е, punctuation as single spaces."""
     text = unicodedata.normalize("NFKC", text or "").casefold()
-    text = ARABIC_MARKS.sub("", text).translate(LETTER_VARIANTS)
-    text = unicodedata.normalize("NFKD", text)
-    # Drop Latin accents (é, ō) but keep the Cyrillic й, which decomposes into и + breve.
-    text = "".join(ch for ch in text if not (unicodedata.combining(ch) and ch != "\u0306"))
-    text = unicodedata.normalize("NFC", text)
+    if not text.isascii():  # plain ASCII has no marks, variants or accents: skip the slow part
+        text = ARABIC_MARKS.sub("", text).translate(LETTER_VARIANTS)
+        text = unicodedata.normalize("NFKD", text)
+        # Drop Latin accents (é, ō) but keep the Cyrillic й, which decomposes into и + breve.
+        text = "".join(ch for ch in text if not (unicodedata.combining(ch) and ch != "\u0306"))
+        text = unicodedata.normalize("NFC", text)
     return NOT_A_WORD.sub(" ", text).replace("_", " ").strip()
 
 
 def latin(text: str) -> str:
     """The Latin key of `text`: its native key in ASCII letters, spelling variants smoothed."""
-    key = unidecode(normalise(text)).lower()
+    return latin_key(normalise(text))
+
+
+def latin_key(native: str) -> str:
+    """`latin()` of a text already `normalise()`d."""
+    key = native if native.isascii() else unidecode(native).lower()
     for pattern, replacement in LATIN_SPELLINGS:
         key = pattern.sub(replacement, key)
     return NOT_A_WORD.sub(" ", key).replace("_", " ").strip()
@@ -74,7 +80,7 @@ def search_text(*texts: str) -> str:
     for text in texts:
         native = normalise(text)
         if native:
-            keys += [native, latin(native)]
+            keys += [native, latin_key(native)]
     return "\n".join(dict.fromkeys(keys))
 
 
@@ -82,7 +88,7 @@ def query_words(query: str) -> list[tuple[str, str]]:
     """Each word of the query as (native key, Latin key)."""
     words = []
     for word in normalise(query).split():
-        key = latin(word)
+        key = latin_key(word)
         if len(key) >= 6 and key[-1] in VOWELS:
             key = key[:-1]
         words.append((word, key))
