@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Container
 
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -136,12 +137,13 @@ def one_year_before(today: datetime.date) -> datetime.date:
         return today.replace(year=today.year - 1, day=28)
 
 
-def unique_slug(instance: models.Model, text: str, max_length: int = 80) -> str:
-    """A slug of `text` not yet taken by another row of the instance's model."""
+def unique_slug(instance: models.Model, text: str, max_length: int = 80, taken: Container[str] = ()) -> str:
+    """A slug of `text` not yet taken by another row of the instance's model, nor in `taken`
+    (slugs of rows about to be written)."""
     base = slugify(text)[:max_length].strip("-") or instance._meta.model_name
     slug, n = base, 2
     others = type(instance)._default_manager.exclude(pk=instance.pk)
-    while others.filter(slug=slug).exists():
+    while slug in taken or others.filter(slug=slug).exists():
         slug = f"{base[: max_length - len(str(n)) - 1]}-{n}"
         n += 1
     return slug
