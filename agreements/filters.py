@@ -17,6 +17,7 @@ from django.db.models import Case, Count, F, QuerySet, Value, When
 from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -205,10 +206,14 @@ class TrackerFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today: datetime.date | None = None):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.today = today or datetime.date.today()
-        # Read each list of options once: validating and counting would otherwise both query it.
+        # Read each list of options once, from the cache while the records have not changed:
+        # validating and counting would otherwise both query it.
+        language = get_language()
         for name in ("sector", "country", "institution"):
             choices = self.filters[name].extra["choices"]
-            self.filters[name].extra["choices"] = Options(choices() if callable(choices) else choices)
+            if callable(choices):
+                choices = cached("choices", lambda read=choices: list(read()), name, language)
+            self.filters[name].extra["choices"] = Options(choices)
 
     # ------------------------------------------------------------ filtering
 

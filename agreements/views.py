@@ -27,25 +27,27 @@ CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 
 
 class ArchivePaginator(Paginator):
-    """Pages of a list of any length. The total is given (the filter caches it), and the page's
-    keys are chosen in a subquery before any row is joined or annotated: neither the rows before
-    the page nor the rows after it are (PostgreSQL would otherwise work out an annotation such as
-    "has overdue commitments" for the whole archive in advance)."""
+    """Pages of a filtered list of any length. The total is given (the filter caches it). The
+    page's keys are read first, from the filtered and ordered list alone; then only those rows
+    are read again by key, in `shape` (joined and annotated for the page). As one query,
+    PostgreSQL sometimes joined or searched the whole archive before keeping the page's rows."""
 
-    def __init__(self, object_list, per_page: int, count: int):
+    def __init__(self, object_list, per_page: int, count: int, shape):
         super().__init__(object_list, per_page)
         self.__dict__["count"] = count
+        self.shape = shape
 
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        keys = self.object_list.values("pk")[bottom : bottom + self.per_page]
-        return self._get_page(list(self.object_list.filter(pk__in=keys)), number, self)
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        rows = {row.pk: row for row in self.shape(self.object_list.model.objects.filter(pk__in=keys).order_by())}
+        return self._get_page([rows[key] for key in keys], number, self)
 
 
-def paginate(request, queryset, count: int | None = None) -> tuple:
-    """The requested page of `queryset`, and a message if the page asked for does not exist."""
-    paginator = Paginator(queryset, PAGE_SIZE) if count is None else ArchivePaginator(queryset, PAGE_SIZE, count)
+def paginate(request, queryset, count: int, shape) -> tuple:
+    """The requested page of `queryset` in `shape`, and a message if the page asked for does not exist."""
+    paginator = ArchivePaginator(queryset, PAGE_SIZE, count, shape)
     number = request.GET.get("page", "1")
     message = ""
     if not number.isdigit() or int(number) < 1:
@@ -59,7 +61,7 @@ def paginate(request, queryset, count: int | None = None) -> tuple:
 
 def list_page(request, filterset, page_shape, template: str, export_name: str):
     """The filter-then-paginate flow every list shares; a bad filter value is reported, not fatal."""
-    page, page_message = paginate(request, page_shape(filterset.qs), filterset.total())
+    page, page_message = paginate(request, filterset.qs, filterset.total(), page_shape)
     filterset.add_counts()
     context = {
         "filter": filterset,

@@ -18,17 +18,26 @@ def test_the_list_query_count_does_not_grow_with_rows(client, crowded, django_as
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # 3 choices (sectors, countries, institutions); 1 total and facet counts (one UNION ALL of the
     # count, 2 country sides, institutions, kind, status, overdue, dormant), 1 sector rows;
-    # 1 page of memoranda (countries, visit, dormancy and overdue joined or annotated), 1 prefetch sectors.
-    with django_assert_max_num_queries(11):
+    # 1 the page's keys, 1 its memoranda (countries, visit, dormancy and overdue joined or annotated),
+    # 1 prefetch sectors.
+    with django_assert_max_num_queries(12):
         response = client.get(URL)
     assert response.status_code == 200
     assert "32 memoranda" in response.content.decode()
 
 
+def test_a_repeated_list_page_takes_counts_and_options_from_the_cache(client, crowded, django_assert_max_num_queries):
+    client.get(URL, {"sector": "healthcare"})
+    # 4 for the signed-in user, then 1 the page's keys, 1 its memoranda, 1 prefetch sectors.
+    with django_assert_max_num_queries(7):
+        response = client.get(URL, {"sector": "healthcare"})
+    assert response.status_code == 200
+
+
 def test_filtered_list_query_count_is_fixed_too(client, crowded, django_assert_max_num_queries):
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
-    # The same seven queries, each with the filters in its WHERE clauses.
-    with django_assert_max_num_queries(11):
+    # The same eight queries, each with the filters in its WHERE clauses.
+    with django_assert_max_num_queries(12):
         response = client.get(
             URL,
             {"sector": "healthcare", "country": "OM", "q": "memorandum", "from": "2015-01-01", "to": "2026-01-01"},
