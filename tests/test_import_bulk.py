@@ -4,6 +4,7 @@ the records one by one did: history, search keys, date bounds, links, the cached
 from __future__ import annotations
 
 import pytest
+import reversion
 import tablib
 from django.db import connection
 from django.db.models import F, Q
@@ -61,6 +62,25 @@ def test_a_confirmed_import_keeps_a_version_of_each_record_and_its_signatories(
         signatories = Version.objects.get_for_model(Signatory).filter(revision=version.revision)
         assert {int(v.object_id) for v in signatories} >= set(memorandum.signatories.values_list("pk", flat=True))
     assert Version.objects.get_for_model(Signatory).count() == 6
+
+
+def test_the_versions_written_in_bulk_are_those_django_reversion_writes(admin_client, tmp_path, cast):
+    path = write_csv(tmp_path / "memoranda.csv", HEADER, [memorandum_row(1, parties="moh-oman")])
+    assert confirm(admin_client, "memorandum", preview(admin_client, "memorandum", path, "csv")).status_code == 302
+    memorandum = Memorandum.objects.get()
+    with reversion.create_revision():
+        reversion.add_to_revision(memorandum)
+
+    imported, saved = Version.objects.get_for_object(memorandum).order_by("pk")
+    assert imported.revision != saved.revision
+    assert imported.serialized_data == saved.serialized_data
+    assert imported.object_repr == saved.object_repr
+    [imported_part] = Version.objects.get_for_model(Signatory).filter(revision=imported.revision)
+    [saved_part] = Version.objects.get_for_model(Signatory).filter(revision=saved.revision)
+    assert (imported_part.serialized_data, imported_part.object_repr) == (
+        saved_part.serialized_data,
+        saved_part.object_repr,
+    )
 
 
 def test_an_imported_memorandum_is_found_by_a_party_s_alternative_name(tmp_path, cast):
