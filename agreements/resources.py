@@ -289,6 +289,22 @@ def constraint_errors(instance: models.Model, exclude: set[str]) -> dict:
     return errors
 
 
+def column_values(record: models.Model) -> dict[str, object]:
+    return {field.attname: getattr(record, field.attname) for field in record._meta.concrete_fields}
+
+
+def update_changed(records: list[models.Model]) -> None:
+    """Write the columns of each record that differ from what it held when loaded
+    (`stored_values`): one UPDATE a changed record, none for one the file left as it was.
+    bulk_update() would write every column of every record in one statement of a CASE per
+    column and record, ten times slower to build and to run."""
+    for record in records:
+        if changed := {
+            name: value for name, value in column_values(record).items() if value != record.stored_values[name]
+        }:
+            type(record)._base_manager.filter(pk=record.pk).update(**changed)
+
+
 class ImportDiff(Diff):
     """The preview's before and after of a row, read from the record itself (import-export's
     own reads a deep copy of it) and the many-to-many columns from the file, as they are written
@@ -481,20 +497,19 @@ class TrackerResource(resources.ModelResource):
         return values
 
     def after_init_instance(self, instance, new, row, **kwargs):
-        """Note the row's "before" for the preview. A diff is only ever shown in the preview, so
-        it is made in dry runs only (`Meta.skip_diff` turns off import-export's own, which
-        deep-copies every record)."""
+        """Note the row's "before": for the preview, and for an existing record what it holds, so
+        that only what changes is written (`update_changed`). A diff is only ever shown in the
+        preview, so it is made in dry runs only (`Meta.skip_diff` turns off import-export's own,
+        which deep-copies every record)."""
         self.previewed = (instance, ImportDiff(self, instance, new)) if kwargs.get("dry_run") else None
+        if not new:
+            instance.stored_values = column_values(instance)
 
     def after_import_row(self, row, row_result, **kwargs):
         if self.previewed is not None:
             instance, diff = self.previewed
             diff.compare_with(self, instance)
             row_result.diff = diff.as_html()
-
-    def get_bulk_update_fields(self) -> list[str]:
-        """Every column save() would write."""
-        return [field.name for field in self._meta.model._meta.concrete_fields if not field.primary_key]
 
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         self.write_batch(self.create_instances, using_transactions, dry_run, raise_errors, result, created=True)
@@ -522,7 +537,7 @@ class TrackerResource(resources.ModelResource):
             if created:
                 model.objects.bulk_create(records)
             else:
-                model.objects.bulk_update(records, self.get_bulk_update_fields())
+                update_changed(records)
             self.write_links(records, created=created)
             self.written += records
         except Exception as error:
