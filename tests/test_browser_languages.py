@@ -6,7 +6,7 @@ from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.test_browser import SCREENSHOTS, seed_or_build
+from tests.test_browser import SCREENSHOTS, seeded_memorandum
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -95,7 +95,7 @@ def test_no_page_overflows_sideways_in_russian_or_arabic(site, page: Page, langu
 
 @pytest.mark.parametrize(("language", "heading"), [("ar", "التعاون في لمحة"), ("ru", "Сотрудничество: общая картина")])
 def test_screenshots_of_the_overview_in_arabic_and_russian(site, page: Page, language, heading):
-    seed_or_build()
+    seeded_memorandum()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     read_in(page, site, language)
     page.goto(site)
