@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from collections.abc import Container
 
 from django.core.exceptions import ValidationError
@@ -300,24 +301,78 @@ class Country(TrackerModel):
         """Visits and memoranda between the two countries, oldest first, each with the commitments
         made there; undated records last. A fixed number of queries."""
         a, b = self.code.code, partner.code.code
+        events = PairTimeline.events(Visit.objects.between(a, b), Memorandum.objects.between(a, b))
+        return sorted(events, key=TimelineEvent.sort_key)
+
+
+class PairTimeline:
+    """The visits and memoranda between two countries, newest first, to be read a slice at a time
+    (a Paginator's object list): a slice costs one query for its keys and a fixed number for its
+    records, however long the pair's history."""
+
+    def __init__(self, country: Country, partner: Country):
+        self.country, self.partner = country, partner
+        self.visits = Visit.objects.filter(
+            Q(host_country=country, guest_country=partner) | Q(host_country=partner, guest_country=country)
+        )
+        self.memoranda = Memorandum.objects.filter(
+            Q(country_a=country, country_b=partner) | Q(country_a=partner, country_b=country)
+        )
+
+    @functools.cached_property
+    def visit_count(self) -> int:
+        return self.visits.count()
+
+    @functools.cached_property
+    def memorandum_count(self) -> int:
+        return self.memoranda.count()
+
+    def count(self) -> int:
+        return self.visit_count + self.memorandum_count
+
+    def keys(self) -> models.QuerySet:
+        """(kind, pk) of every event, newest first, undated last; on the same first day a visit
+        comes before the memoranda (signed during it, as a rule)."""
+
+        def keyed(queryset: models.QuerySet, kind: str, earliest: str, latest: str) -> models.QuerySet:
+            return (
+                queryset.order_by()
+                .annotate(event_kind=Value(kind), earliest=F(earliest), latest=F(latest))
+                .values_list("event_kind", "pk", "earliest", "latest")
+            )
+
+        visits = keyed(self.visits, "visit", "date_earliest", "date_latest")
+        memoranda = keyed(self.memoranda, "memorandum", "signed_earliest", "signed_latest")
+        # "visit" sorts after "memorandum", so descending puts the visit first.
+        return visits.union(memoranda, all=True).order_by(
+            F("earliest").desc(nulls_last=True), "-event_kind", F("latest").desc(nulls_last=True), "-pk"
+        )
+
+    def __getitem__(self, page: slice) -> list[TimelineEvent]:
+        keys = [(kind, pk) for kind, pk, _earliest, _latest in self.keys()[page]]
+        visit_keys = [pk for kind, pk in keys if kind == "visit"]
+        memorandum_keys = [pk for kind, pk in keys if kind == "memorandum"]
+        visits, memoranda = Visit.objects.filter(pk__in=visit_keys), Memorandum.objects.filter(pk__in=memorandum_keys)
+        events = {(event.kind, event.record.pk): event for event in self.events(visits, memoranda)}
+        return [events[key] for key in keys]
+
+    @staticmethod
+    def events(visits: VisitQuerySet, memoranda: MemorandumQuerySet) -> list[TimelineEvent]:
+        """The visits and memoranda as timeline events, each with the commitments made there and
+        those it kept, in no particular order."""
         commitments = Commitment.objects.select_related("fulfilled_by_visit", "fulfilled_by_memorandum").order_by(
             F("due_latest").asc(nulls_last=True), "title"
         )
         kept = Commitment.objects.select_related("origin_visit", "origin_memorandum")
-        visits = (
-            Visit.objects.between(a, b)
-            .select_related("host_country", "guest_country", "leader")
-            .prefetch_related(
-                "sectors",
-                "leader__alternative_names",
-                models.Prefetch("commitments", queryset=commitments),
-                "memoranda",
-                models.Prefetch("fulfilled_commitments", queryset=kept),
-            )
+        visits = visits.select_related("host_country", "guest_country", "leader").prefetch_related(
+            "sectors",
+            "leader__alternative_names",
+            models.Prefetch("commitments", queryset=commitments),
+            "memoranda",
+            models.Prefetch("fulfilled_commitments", queryset=kept),
         )
         memoranda = (
-            Memorandum.objects.between(a, b)
-            .select_related("country_a", "country_b", "visit")
+            memoranda.select_related("country_a", "country_b", "visit")
             .prefetch_related(
                 "sectors",
                 models.Prefetch("commitments", queryset=commitments),
@@ -328,7 +383,14 @@ class Country(TrackerModel):
         )
         events = [TimelineEvent("visit", visit.date_earliest, visit.date_latest, visit) for visit in visits]
         events += [TimelineEvent("memorandum", memo.signed_earliest, memo.signed_latest, memo) for memo in memoranda]
-        return sorted(events, key=TimelineEvent.sort_key)
+        return events
+
+    def commitments(self) -> CommitmentQuerySet:
+        """The commitments made at the pair's visits and memoranda. (Looked up by origin in two
+        parts: with one condition on either origin, PostgreSQL scanned every commitment.)"""
+        made_at_visits = Commitment.objects.filter(origin_visit__in=self.visits).order_by().values("pk")
+        made_at_memoranda = Commitment.objects.filter(origin_memorandum__in=self.memoranda).order_by().values("pk")
+        return Commitment.objects.filter(pk__in=made_at_visits.union(made_at_memoranda, all=True))
 
 
 class SectorQuerySet(TrackerQuerySet):

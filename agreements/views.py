@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Value
+from django.db.models import Count, F, Value
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -19,10 +19,12 @@ from .access import browse_required, export_required
 from .caching import cached
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
-from .models import Commitment, Country, Institution, Memorandum, Visit
+from .models import Commitment, Country, Institution, Memorandum, PairTimeline, Visit
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 
 PAGE_SIZE = 25
+DOSSIER_PAGE_SIZE = 50
+DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
 EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
 CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 
@@ -46,9 +48,9 @@ class ArchivePaginator(Paginator):
         return self._get_page([rows[key] for key in keys], number, self)
 
 
-def paginate(request, queryset, count: int, shape) -> tuple:
-    """The requested page of `queryset` in `shape`, and a message if the page asked for does not exist."""
-    paginator = ArchivePaginator(queryset, PAGE_SIZE, count, shape)
+def requested_page(request, paginator: Paginator) -> tuple:
+    """The page asked for by the `page` parameter, and a message if it does not exist (then the
+    first or the last page instead)."""
     number = request.GET.get("page", "1")
     message = ""
     if not number.isdigit() or int(number) < 1:
@@ -58,6 +60,11 @@ def paginate(request, queryset, count: int, shape) -> tuple:
         message = _("There is no page %(page)s; showing the last page.") % {"page": number}
         number = paginator.num_pages
     return paginator.page(number), message
+
+
+def paginate(request, queryset, count: int, shape) -> tuple:
+    """The requested page of `queryset` in `shape`, and a message if the page asked for does not exist."""
+    return requested_page(request, ArchivePaginator(queryset, PAGE_SIZE, count, shape))
 
 
 def list_page(request, filterset, page_shape, template: str, export_name: str):
@@ -186,42 +193,66 @@ def country_detail(request, code: str):
     return render(request, "agreements/country_detail.html", context)
 
 
-def pair_context(code: str, partner: str) -> dict:
+def pair_of(code: str, partner: str) -> tuple[Country, Country]:
     country = get_object_or_404(Country, code=code.upper())
     other = get_object_or_404(Country, code=partner.upper())
     if country == other:
         raise Http404(_("A pair needs two different countries."))
-    timeline = country.timeline_with(other)
-    commitments = [c for event in timeline for c in event.record.commitments.all()]
-    counts = {status: 0 for status in Commitment.Status.values}
-    for commitment in commitments:
-        counts[commitment.status] += 1
+    return country, other
+
+
+def pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
+    """The pair's figures over its whole history, counted in the database, and its first
+    `open_shown` unresolved commitments, soonest due first (all of them if None)."""
     today = datetime.date.today()
+    commitments = timeline.commitments()
+    unresolved = (
+        commitments.unresolved()
+        .select_related("origin_visit", "origin_memorandum")
+        .order_by(F("due_latest").asc(nulls_last=True), "title", "pk")
+    )
     return {
-        "country": country,
-        "partner": other,
-        "pair": f"{country.code.code}-{other.code.code}",
-        "timeline": timeline,
-        "visit_count": sum(event.kind == "visit" for event in timeline),
-        "memorandum_count": sum(event.kind == "memorandum" for event in timeline),
-        "commitment_counts": [(Commitment.Status(status), n) for status, n in counts.items()],
-        "unresolved": sorted(
-            (c for c in commitments if c.status in (Commitment.Status.OPEN, Commitment.Status.IN_PROGRESS)),
-            key=lambda c: (c.due_latest is None, c.due_latest or today),
-        ),
-        "overdue_count": sum(c.is_overdue(today) for c in commitments),
+        "pair": f"{timeline.country.code.code}-{timeline.partner.code.code}",
+        "visit_count": timeline.visit_count,
+        "memorandum_count": timeline.memorandum_count,
+        "unresolved": list(unresolved[:open_shown]),
+        "unresolved_count": unresolved.count(),
+        "overdue_count": commitments.overdue(today).count(),
         "today": today,
     }
 
 
+def cached_pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
+    """pair_summary(), kept until the records change: its counts read all the pair's commitments."""
+    key = (timeline.country.pk, timeline.partner.pk, open_shown, datetime.date.today())
+    return cached("pair-summary", lambda: pair_summary(timeline, open_shown), *key)
+
+
 @browse_required
 def pair_detail(request, code: str, partner: str):
-    return render(request, "agreements/pair_detail.html", pair_context(code, partner))
+    country, other = pair_of(code, partner)
+    timeline = PairTimeline(country, other)
+    page, page_message = requested_page(request, Paginator(timeline, DOSSIER_PAGE_SIZE))
+    context = cached_pair_summary(timeline, open_shown=DOSSIER_OPEN_COMMITMENTS) | {
+        "country": country,
+        "partner": other,
+        "page": page,
+        "page_message": page_message,
+        "timeline": page.object_list,
+    }
+    return render(request, "agreements/pair_detail.html", context, status=400 if page_message else 200)
 
 
 @browse_required
 def pair_brief(request, code: str, partner: str):
-    return render(request, "agreements/pair_brief.html", pair_context(code, partner))
+    """The whole history, oldest first, for printing."""
+    country, other = pair_of(code, partner)
+    context = cached_pair_summary(PairTimeline(country, other), open_shown=None) | {
+        "country": country,
+        "partner": other,
+        "timeline": country.timeline_with(other),
+    }
+    return render(request, "agreements/pair_brief.html", context)
 
 
 @browse_required

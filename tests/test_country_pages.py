@@ -1,6 +1,10 @@
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+from tests import factories
 
 
 def test_a_country_page_lists_partners_and_activity(client, chain):
@@ -16,18 +20,28 @@ def test_an_unknown_country_is_not_found(client, chain):
     assert client.get("/countries/BY/BY/").status_code == 404
 
 
-def test_the_dossier_is_one_chronological_timeline(client, chain):
+def timeline_titles(html: str) -> list[str]:
+    return re.findall(r'class="timeline__title"><a href="[^"]+">([^<]+)</a>', html)
+
+
+def in_order(titles: list[str], order: list[str]) -> list[str]:
+    return [next(t for t in order if title.startswith(t)) for title in titles]
+
+
+def test_the_dossier_is_one_timeline_newest_first(client, chain):
     html = client.get(reverse("agreements:pair-detail", args=["OM", "BY"])).content.decode()
     order = [
-        "Belarus–Oman business forum",
-        "Memorandum of understanding between the health ministries",
+        # The memorandum signed on the first day of the visit comes after the visit.
         "State visit of the Sultan of Oman to Belarus",
         "Memorandum on cooperation between the national cancer centres",
+        "Memorandum of understanding between the health ministries",
+        "Belarus–Oman business forum",
     ]
-    titles = re.findall(r'class="timeline__title"><a href="[^"]+">([^<]+)</a>', html)
-    assert [next(t for t in order if title.startswith(t)) for title in titles] == order
+    assert in_order(timeline_titles(html), order) == order
+    assert "4 events" in html
     assert "Open commitments" in html
     assert 'href="/countries/OM/BY/brief/"' in html
+    assert 'class="pagination"' not in html
 
 
 def test_the_brief_is_printable(client, chain):
@@ -35,6 +49,66 @@ def test_the_brief_is_printable(client, chain):
     assert 'class="brief"' in html
     assert "Brief as of" in html
     assert "Chronology" in html
+    order = [
+        "Belarus–Oman business forum",
+        "Memorandum of understanding between the health ministries",
+        "State visit of the Sultan of Oman to Belarus",
+        "Memorandum on cooperation between the national cancer centres",
+    ]
+    assert in_order(timeline_titles(html), order) == order
+
+
+def test_the_dossier_pages_its_timeline_and_counts_the_whole_history(client, chain):
+    factories.crowd(chain, 30)  # 60 more events: 64 in all, the oldest from 2015
+    first = client.get("/countries/BY/OM/")
+    html = first.content.decode()
+    assert len(timeline_titles(html)) == 50
+    assert "64 events" in html
+    assert "Page 1 of 2" in html
+    assert 'href="?page=2" rel="next"' in html
+    years = re.compile(r'class="timeline__year" aria-hidden="true">(\d+)<')
+    assert "Belarus–Oman business forum" in timeline_titles(html)
+    assert "2015" not in years.findall(html)
+    stats = re.findall(r'class="stat__n">(\d+)<', html)
+    assert stats[:2] == ["32", "32"]  # visits and memoranda over the whole history
+    older = client.get("/countries/BY/OM/?page=2").content.decode()
+    assert len(timeline_titles(older)) == 14
+    assert years.findall(older)[-1] == "2015"
+    assert max(years.findall(older)) <= min(years.findall(html))
+    assert not set(timeline_titles(older)) & set(timeline_titles(html))
+    assert re.findall(r'class="stat__n">(\d+)<', older) == stats
+    assert 'rel="prev"' in older
+
+
+def test_a_missing_or_garbage_dossier_page_shows_the_nearest_page(client, chain):
+    for asked, message in [("9", "There is no page 9"), ("x", "is not a page number"), ("-1", "is not a page number")]:
+        response = client.get(f"/countries/BY/OM/?page={asked}")
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert message in html
+        assert len(timeline_titles(html)) == 4
+
+
+def test_the_dossier_lists_a_few_open_commitments_and_counts_them_all(client, chain):
+    for _ in range(12):
+        factories.CommitmentFactory(origin_visit=chain["forum"])
+    html = client.get("/countries/BY/OM/").content.decode()
+    open_count = int(re.findall(r'class="stat__n">(\d+)<', html)[2])
+    assert open_count > 12
+    card = html[html.index('id="open-heading"') : html.index("</section>")]
+    assert card.count('class="commitment"') == 10
+    assert "All commitments between the two countries" in html
+
+
+def test_the_dossier_costs_the_same_queries_however_long_the_history(client, chain):
+    factories.crowd(chain, 30)
+    with CaptureQueriesContext(connection) as shorter:
+        assert client.get("/countries/BY/OM/").status_code == 200
+    factories.crowd(chain, 30)
+    with CaptureQueriesContext(connection) as longer:
+        html = client.get("/countries/BY/OM/").content.decode()
+    assert "124 events" in html
+    assert len(longer) == len(shorter)
 
 
 def test_country_pages_query_counts_do_not_grow_with_rows(client, crowded, django_assert_max_num_queries):
@@ -44,12 +118,15 @@ def test_country_pages_query_counts_do_not_grow_with_rows(client, crowded, djang
     # 1 commitments by status, 1 overdue count, 1 institutions.
     with django_assert_max_num_queries(17):
         assert client.get("/countries/BY/").status_code == 200
-    # Dossier: 2 countries; visits + 1 sectors + 1 leaders' names in other languages + 1 commitments
-    # + 1 memoranda signed there + 1 commitments kept; memoranda + 1 sectors + 1 commitments
-    # + 1 commitments kept + 1 signatories + 1 institutions + 1 their names in other languages.
-    with django_assert_max_num_queries(19):
+    # Dossier: 2 countries, 1 visits counted, 1 memoranda counted; the figures over all commitments (cached
+    # until a change): 1 open commitments shown, 1 counted, 1 overdue counted; the page: 1 its events'
+    # keys; visits + 1 sectors + 1 leaders' names in other languages + 1 commitments + 1 memoranda
+    # signed there + 1 commitments kept; memoranda + 1 sectors + 1 commitments + 1 commitments kept
+    # + 1 signatories + 1 institutions + 1 their names in other languages.
+    with django_assert_max_num_queries(25):
         assert client.get("/countries/BY/OM/").status_code == 200
-    with django_assert_max_num_queries(19):
+    # Brief: the same with all the open commitments and without the page's keys.
+    with django_assert_max_num_queries(24):
         assert client.get("/countries/BY/OM/brief/").status_code == 200
 
 
