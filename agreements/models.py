@@ -358,26 +358,33 @@ class PairTimeline:
 
     @staticmethod
     def events(visits: VisitQuerySet, memoranda: MemorandumQuerySet) -> list[TimelineEvent]:
-        """The visits and memoranda as timeline events, each with the commitments made there and
-        those it kept, in no particular order."""
-        commitments = Commitment.objects.select_related("fulfilled_by_visit", "fulfilled_by_memorandum").order_by(
+        """The visits and memoranda as timeline events, in no particular order, each with lists of
+        the commitments made there (`commitments_made`) and those it kept (`commitments_kept`); a
+        visit with the memoranda signed there (`memoranda_signed`), a memorandum with its
+        `signatories_shown`. (Lists rather than prefetched managers: building a manager for each
+        record cost more than the queries.)"""
+        made = Commitment.objects.select_related("fulfilled_by_visit", "fulfilled_by_memorandum").order_by(
             F("due_latest").asc(nulls_last=True), "title"
         )
         kept = Commitment.objects.select_related("origin_visit", "origin_memorandum")
         visits = visits.select_related("host_country", "guest_country", "leader").prefetch_related(
-            "sectors",
             "leader__alternative_names",
-            models.Prefetch("commitments", queryset=commitments),
-            "memoranda",
-            models.Prefetch("fulfilled_commitments", queryset=kept),
+            models.Prefetch("commitments", queryset=made, to_attr="commitments_made"),
+            models.Prefetch("fulfilled_commitments", queryset=kept, to_attr="commitments_kept"),
+            models.Prefetch("memoranda", to_attr="memoranda_signed"),
         )
         memoranda = (
             memoranda.select_related("country_a", "country_b", "visit")
             .prefetch_related(
-                "sectors",
-                models.Prefetch("commitments", queryset=commitments),
-                models.Prefetch("fulfilled_commitments", queryset=kept),
-                "signatories__institution__alternative_names",
+                models.Prefetch("commitments", queryset=made, to_attr="commitments_made"),
+                models.Prefetch("fulfilled_commitments", queryset=kept, to_attr="commitments_kept"),
+                models.Prefetch(
+                    "signatories",
+                    queryset=Signatory.objects.select_related("institution").prefetch_related(
+                        "institution__alternative_names"
+                    ),
+                    to_attr="signatories_shown",
+                ),
             )
             .with_dormancy()
         )

@@ -23,7 +23,6 @@ from .models import Commitment, Country, Institution, Memorandum, PairTimeline, 
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 
 PAGE_SIZE = 25
-DOSSIER_PAGE_SIZE = 50
 DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
 EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
 CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
@@ -232,7 +231,7 @@ def cached_pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
 def pair_detail(request, code: str, partner: str):
     country, other = pair_of(code, partner)
     timeline = PairTimeline(country, other)
-    page, page_message = requested_page(request, Paginator(timeline, DOSSIER_PAGE_SIZE))
+    page, page_message = requested_page(request, Paginator(timeline, PAGE_SIZE))
     context = cached_pair_summary(timeline, open_shown=DOSSIER_OPEN_COMMITMENTS) | {
         "country": country,
         "partner": other,
