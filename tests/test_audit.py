@@ -31,6 +31,6 @@ def test_every_nosec_names_its_test_gives_a_reason_and_is_listed_in_the_security
     comments = nosec_comments(root)
     assert comments, "expected the exceptions docs/security.md lists"
     for name, number, tests, reason in comments:
-        assert re.fullmatch(r"B\d{3}", tests), f"{name}:{number}: name exactly one bandit test"
+        assert re.fullmatch(r"B\d{3}( B\d{3})*", tests), f"{name}:{number}: name the bandit tests it silences"
         assert len(reason) > 10, f"{name}:{number}: give the reason after a second #"
         assert f"| `{name}` | {tests} |" in listed, f"{name}:{number}: list {tests} in docs/security.md"
