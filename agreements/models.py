@@ -1003,10 +1003,8 @@ class MemorandumQuerySet(TrackerQuerySet):
         )
 
     def for_detail(self, today: datetime.date | None = None) -> MemorandumQuerySet:
-        """Everything the memorandum page shows, in a fixed number of queries."""
-        commitments = Commitment.objects.select_related(
-            "origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"
-        ).order_by(F("due_latest").asc(nulls_last=True), "title")
+        """The memorandum page's record, in a fixed number of queries; its commitments and related
+        memoranda come from `commitments_made_and_kept()` and `relations_both_ways()`."""
         return (
             self.select_related("country_a", "country_b", "visit__host_country", "visit__guest_country")
             .prefetch_related(
@@ -1018,10 +1016,6 @@ class MemorandumQuerySet(TrackerQuerySet):
                     .prefetch_related("institution__alternative_names", "person__alternative_names")
                     .order_by("institution__country", "institution__name"),
                 ),
-                models.Prefetch("commitments", queryset=commitments.prefetch_related("responsible_institutions")),
-                models.Prefetch("fulfilled_commitments", queryset=commitments),
-                models.Prefetch("outgoing_relations", queryset=MemorandumRelation.objects.select_related("target")),
-                models.Prefetch("incoming_relations", queryset=MemorandumRelation.objects.select_related("source")),
             )
             .with_dormancy(today)
         )
@@ -1177,6 +1171,28 @@ class Memorandum(SluggedModel):
         if "dormant" not in self.__dict__:
             self.dormant = Memorandum.objects.dormant().filter(pk=self.pk).exists()
         return self.dormant
+
+    def commitments_made_and_kept(self) -> tuple[list[Commitment], list[Commitment]]:
+        """The commitments this memorandum made and those it kept, soonest due first, with their
+        origins and fulfillers: one query."""
+        both = (
+            Commitment.objects.filter(Q(origin_memorandum=self) | Q(fulfilled_by_memorandum=self))
+            .select_related("origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum")
+            .order_by(F("due_latest").asc(nulls_last=True), "title")
+        )
+        made = [c for c in both if c.origin_memorandum_id == self.pk]
+        kept = [c for c in both if c.fulfilled_by_memorandum_id == self.pk]
+        return made, kept
+
+    def relations_both_ways(self) -> list[tuple[str, Memorandum, MemorandumRelation]]:
+        """The memoranda this one names, then those that name it, each with the relation read from
+        this side ("amends", "amended by"): one query."""
+        relations = MemorandumRelation.objects.filter(Q(source=self) | Q(target=self)).select_related(
+            "source", "target"
+        )
+        named = [(r.get_kind_display(), r.target, r) for r in relations if r.source_id == self.pk]
+        naming = [(r.inverse_label, r.source, r) for r in relations if r.target_id == self.pk]
+        return named + naming
 
     def clean(self):
         if self.country_a_id and self.country_a_id == self.country_b_id:

@@ -159,7 +159,14 @@ def commitment_export(request, fmt: str):
 @browse_required
 def memorandum_detail(request, slug: str):
     memorandum = get_object_or_404(Memorandum.objects.for_detail(), slug=slug)
-    return render(request, "agreements/memorandum_detail.html", {"memorandum": memorandum})
+    made, kept = memorandum.commitments_made_and_kept()
+    context = {
+        "memorandum": memorandum,
+        "commitments_made": made,
+        "commitments_kept": kept,
+        "related": memorandum.relations_both_ways(),
+    }
+    return render(request, "agreements/memorandum_detail.html", context)
 
 
 @browse_required
