@@ -3,9 +3,9 @@
 Related records are named by natural keys: a country by its ISO code, everything
 else by its slug; lists are separated by "|". A file with a bad row writes nothing.
 
-Imports run at a fixed number of queries per file rather than per row: the natural keys of
-a whole column are looked up at once, the rows are validated in memory and written in
-batches (see `TrackerResource`).
+Imports do not query the database row by row: the natural keys of a whole column are looked
+up at once, the rows are validated in memory, new rows are written in batches and an updated
+one only where it changes (see `TrackerResource`).
 """
 
 from __future__ import annotations
@@ -331,12 +331,13 @@ class TrackerResource(resources.ModelResource):
     """Shared behaviour: records identified by slug, model validation on every row,
     and every column's problems reported under that column's name.
 
-    An import costs a fixed number of queries per file and per batch of rows, not per row:
-    before the rows are read, the records the file updates are loaded in one query and every
-    column of natural keys in one query; each row is validated in memory (the database checks
-    the same rules again as the rows are written); the rows are then written in batches of
-    `Meta.batch_size`, with what saving them one by one would do on the way (see
-    `write_batch`). Rows are still reported one by one, and a bad row anywhere writes nothing.
+    An import costs a few queries per file and per batch of rows, not some thirty a row: before
+    the rows are read, the records the file updates are loaded in one query and every column
+    of natural keys in one query; each row is validated in memory (the database checks the
+    same rules again as the rows are written); the rows are then written in batches of
+    `Meta.batch_size`, new ones with one statement, updated ones with one UPDATE each of what
+    changed, with what saving them one by one would do on the way (see `write_batch`). Rows
+    are still reported one by one, and a bad row anywhere writes nothing.
     """
 
     # An empty spreadsheet cell is an empty text, not NULL.
