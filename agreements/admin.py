@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+import operator
+
 import reversion
 from django import forms
 from django.conf import settings
@@ -373,7 +376,10 @@ def year_filter(field: str) -> type[admin.SimpleListFilter]:
     return YearFilter
 
 
-def either_country_filter(first: str, second: str) -> type[admin.SimpleListFilter]:
+def country_filter(*fields: str) -> type[admin.SimpleListFilter]:
+    """Records of the country whose ISO code is given, on any of `fields`. Any other value is
+    ignored: Django's own filter would pass it to the database (SQLite fails on a huge number)."""
+
     class CountryFilter(admin.SimpleListFilter):
         title = _("country")
         parameter_name = "country"
@@ -384,7 +390,9 @@ def either_country_filter(first: str, second: str) -> type[admin.SimpleListFilte
         def queryset(self, request, queryset):
             code = (self.value() or "").upper()
             if code in countries:
-                return queryset.filter(Q(**{f"{first}__code": code}) | Q(**{f"{second}__code": code}))
+                return queryset.filter(
+                    functools.reduce(operator.or_, (Q(**{f"{field}__code": code}) for field in fields))
+                )
             return queryset
 
     return CountryFilter
@@ -448,7 +456,7 @@ class InstitutionNameInline(CheckedRelatedFields, admin.TabularInline):
 class InstitutionAdmin(TrackerAdmin):
     resource_classes = [resources.InstitutionResource]
     list_display = ["name", "kind", "country", "parent"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", country_filter("country")]
     list_select_related = ["country", "parent"]
     search_fields = ["name", "slug", "alternative_names__name"]
     autocomplete_fields = ["country", "parent", "sources"]
@@ -465,7 +473,7 @@ class PersonNameInline(CheckedRelatedFields, admin.TabularInline):
 class PersonAdmin(TrackerAdmin):
     resource_classes = [resources.PersonResource]
     list_display = ["name", "title", "institution", "country"]
-    list_filter = ["country"]
+    list_filter = [country_filter("country")]
     list_select_related = ["institution", "country"]
     search_fields = ["name", "slug", "title", "alternative_names__name"]
     autocomplete_fields = ["institution", "country", "sources"]
@@ -510,7 +518,7 @@ class VisitAdmin(TrackerAdmin):
     list_filter = [
         "kind",
         "status",
-        either_country_filter("host_country", "guest_country"),
+        country_filter("host_country", "guest_country"),
         ("sectors", admin.RelatedOnlyFieldListFilter),
         year_filter("date"),
     ]
@@ -572,7 +580,7 @@ class MemorandumAdmin(TrackerAdmin):
         "kind",
         "status",
         "legally_binding",
-        either_country_filter("country_a", "country_b"),
+        country_filter("country_a", "country_b"),
         ("sectors", admin.RelatedOnlyFieldListFilter),
         year_filter("signed"),
     ]
