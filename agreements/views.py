@@ -42,7 +42,9 @@ class ArchivePaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        page_keys = self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page]
+        # A search or a deep page costs most in finding its keys; they change only with the records.
+        keys = cached("page-keys", lambda: list(page_keys), page_keys.query.sql_with_params())
         rows = {row.pk: row for row in self.shape(self.object_list.model.objects.filter(pk__in=keys).order_by())}
         return self._get_page([rows[key] for key in keys], number, self)
 
