@@ -29,6 +29,11 @@ def may_browse(user) -> bool:
     return user.has_perm(BROWSE)
 
 
+def site_access(request) -> dict:
+    """Context processor: whether to offer the tracker's pages in the site's navigation."""
+    return {"may_browse": may_browse(request.user)}
+
+
 def browse_required(view):
     """A tracker page: for holders of the browse permission, and for anyone in public read-only mode."""
 

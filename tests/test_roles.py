@@ -317,3 +317,13 @@ def test_an_editor_may_not_delete_a_record(editor_client):
     response = editor_client.post(reverse("admin:agreements_sector_delete", args=[record.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert Sector.objects.filter(pk=record.pk).exists()
+
+
+NAVIGATION = 'aria-label="Main"'
+
+
+def test_the_navigation_is_offered_only_to_those_who_may_browse(anonymous_client, viewer_client, memorandum, settings):
+    assert NAVIGATION not in anonymous_client.get("/accounts/login/").content.decode()
+    assert NAVIGATION in viewer_client.get("/memoranda/").content.decode()
+    settings.PUBLIC_READ_ONLY = True
+    assert NAVIGATION in anonymous_client.get("/accounts/login/").content.decode()
