@@ -30,8 +30,10 @@ def may_browse(user) -> bool:
 
 
 def site_access(request) -> dict:
-    """Context processor: whether to offer the tracker's pages in the site's navigation."""
-    return {"may_browse": may_browse(request.user)}
+    """Context processor: whether to offer the tracker's pages in the site's navigation. An error
+    page for a request refused before authentication (a NUL in the address) has no user."""
+    user = getattr(request, "user", None)
+    return {"may_browse": user is not None and may_browse(user)}
 
 
 def browse_required(view):
