@@ -37,7 +37,7 @@ admin.site.index_title = _("Records")
 
 
 # ---------------------------------------------------------------- history
-# What keeps versions, and with which parts, is set out in agreements.history.
+# What keeps versions, and with which parts, is declared on each model (@keeps_history).
 
 
 def save_last_versions(objs, user) -> None:

@@ -1,9 +1,10 @@
-"""History (django-reversion): which records keep versions, with which of their parts.
+"""History (django-reversion): versions saved in bulk, as django-reversion saves them one by one.
 
 Every change made in the admin, every confirmed import and every delete is saved as a
 revision: the history page shows who changed what and when and can revert it, and
 "Recover deleted" brings a deleted record back. A record's own parts (names in other
-languages, a memorandum's signatories and relations) are saved with it.
+languages, a memorandum's signatories and relations) are saved with it; each model declares
+which (`@keeps_history` in `agreements.models.base`).
 
 django-reversion saves a version as each record is saved. Where records are written in bulk
 (imports, deletes from the list) `save_versions()` writes the same versions in bulk instead.
@@ -11,32 +12,11 @@ django-reversion saves a version as each record is saved. Where records are writ
 
 from __future__ import annotations
 
-import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import Serializer as JSONSerializer
 from django.db import router
 from django.db.models import Model, Prefetch, prefetch_related_objects
 from reversion.models import Revision, Version
-
-from . import models
-
-HISTORY = {
-    models.Country: (),
-    models.Sector: (),
-    models.Source: (),
-    models.Institution: ("alternative_names",),
-    models.InstitutionName: (),
-    models.Person: ("alternative_names",),
-    models.PersonName: (),
-    models.Visit: (),
-    models.Memorandum: ("signatories", "outgoing_relations"),
-    models.Signatory: (),
-    models.MemorandumRelation: (),
-    models.Commitment: (),
-}
-for model, follow in HISTORY.items():
-    if not reversion.is_registered(model):
-        reversion.register(model, follow=follow)
 
 
 def history_prefetches(model: type[Model]) -> list[Prefetch]:
@@ -49,7 +29,7 @@ def history_prefetches(model: type[Model]) -> list[Prefetch]:
         for field in model._meta.many_to_many
         if field.remote_field.through._meta.auto_created
     ]
-    for name in HISTORY.get(model, ()):
+    for name in model.history_parts:
         relation = model._meta.get_field(name)
         part = relation.related_model
         names_made_of = [
@@ -80,7 +60,7 @@ def save_versions(records: list[Model], revision: Revision, batch_size: int = 10
         parts: dict[tuple[type[Model], object], Model] = {}
         for record in batch:
             parts.setdefault((type(record), record.pk), record)
-            for name in HISTORY.get(type(record), ()):
+            for name in type(record).history_parts:
                 for part in prefetched(record, name):
                     parts.setdefault((type(part), part.pk), part)
         saved += len(Version.objects.bulk_create(version(part, revision) for part in parts.values()))

@@ -19,8 +19,9 @@ from .access import browse_required, export_required
 from .caching import cached
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
-from .models import Commitment, Country, Institution, Memorandum, PairTimeline, Visit
+from .models import Commitment, Country, Institution, Memorandum, Visit
 from .resources import CommitmentResource, MemorandumResource, VisitResource
+from .timeline import PairTimeline
 
 PAGE_SIZE = 25
 DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
@@ -190,8 +191,8 @@ def country_detail(request, code: str):
     context = {
         "country": country,
         "partners": country.partners(),
-        "memoranda": Memorandum.objects.signed_with(code).for_list()[:10],
-        "memorandum_count": Memorandum.objects.signed_with(code).count(),
+        "memoranda": Memorandum.objects.involving(code).for_list()[:10],
+        "memorandum_count": Memorandum.objects.involving(code).count(),
         "visits": Visit.objects.involving(code).for_list()[:10],
         "visit_count": Visit.objects.involving(code).count(),
         "institutions": country.institutions.all(),
@@ -255,10 +256,11 @@ def pair_detail(request, code: str, partner: str):
 def pair_brief(request, code: str, partner: str):
     """The whole history, oldest first, for printing."""
     country, other = pair_of(code, partner)
-    context = cached_pair_summary(PairTimeline(country, other), open_shown=None) | {
+    timeline = PairTimeline(country, other, newest_first=False)
+    context = cached_pair_summary(timeline, open_shown=None) | {
         "country": country,
         "partner": other,
-        "timeline": country.timeline_with(other),
+        "timeline": timeline[:],
     }
     return render(request, "agreements/pair_brief.html", context)
 

@@ -116,7 +116,7 @@ def test_memoranda_filter_by_pair_either_way_and_by_parent_sector(memorandum, on
     factories.MemorandumFactory(country_a=cuba, country_b=belarus)
     assert list(Memorandum.objects.between("OM", "BY")) == [memorandum]
     assert list(Memorandum.objects.in_sector("healthcare")) == [memorandum]
-    assert Memorandum.objects.signed_with("BY").count() == 2
+    assert Memorandum.objects.involving("BY").count() == 2
 
 
 def test_slugs_are_made_unique(belarus, oman):

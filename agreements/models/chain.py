@@ -3,724 +3,34 @@ later visits fulfil, which in turn produce new commitments; sources report each 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-import functools
-from collections.abc import Container
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, ProtectedError, Q, Value
-from django.db.models.functions import Coalesce, ExtractYear, NullIf
+from django.db import models
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
-from django.utils.text import slugify
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
-
-from . import search
-from .fuzzydates import FuzzyDateField, describe
-
-
-class Language(models.TextChoices):
-    ENGLISH = "en", _("English")
-    RUSSIAN = "ru", _("Russian")
-    ARABIC = "ar", _("Arabic")
-    BELARUSIAN = "be", _("Belarusian")
-    SPANISH = "es", _("Spanish")
-    PERSIAN = "fa", _("Persian")
-    UZBEK = "uz", _("Uzbek")
-    LATIN = "la-Latn", _("Latin transliteration")
-
-
-# ---------------------------------------------------------------- deletes never unlink history
-
-
-def records_linking_to(instance: models.Model) -> list[models.Model]:
-    """Records that link to `instance` through a plain many-to-many field.
-
-    Django would silently drop those links on delete; the tracker refuses instead,
-    as it does for foreign keys (all PROTECT).
-    """
-    linked: list[models.Model] = []
-    for relation in instance._meta.related_objects:
-        if relation.many_to_many and relation.through._meta.auto_created:
-            linked.extend(getattr(instance, relation.get_accessor_name()).all()[:20])
-    return linked
-
-
-def refuse_delete_if_linked(instance: models.Model) -> None:
-    linked = records_linking_to(instance)
-    if linked:
-        names = ", ".join(f"{obj._meta.verbose_name} “{obj}”" for obj in linked[:5])
-        raise ProtectedError(
-            _("Cannot delete %(record)s “%(name)s”: it is referred to by %(names)s.")
-            % {"record": instance._meta.verbose_name, "name": instance, "names": names},
-            set(linked),
-        )
-
-
-class TrackerQuerySet(models.QuerySet):
-    def delete(self):
-        for instance in self:
-            refuse_delete_if_linked(instance)
-        return super().delete()
-
-    def rebuild_search_text(self, batch_size: int = 2000) -> int:
-        """Key the records' words into `search_text` again; the number of records keyed.
-
-        Saving keeps the keys current; this is for rows written without save() (bulk_create,
-        update()) and for after a change to the keying rules in `agreements.search`.
-        """
-        if not hasattr(self.model, "search_words"):
-            return 0
-        records = self.order_by()
-        if hasattr(self.model, "alternative_names"):
-            records = records.prefetch_related("alternative_names")
-        batch, count = [], 0
-        for record in records.iterator(chunk_size=batch_size):
-            record.search_text = search.search_text(*record.search_words())
-            batch.append(record)
-            if len(batch) == batch_size:
-                count += self.model.objects.bulk_update(batch, ["search_text"])
-                batch = []
-        return count + (self.model.objects.bulk_update(batch, ["search_text"]) if batch else 0)
-
-
-class TrackerModel(models.Model):
-    class Meta:
-        abstract = True
-
-    def delete(self, *args, **kwargs):
-        refuse_delete_if_linked(self)
-        return super().delete(*args, **kwargs)
-
-
-def text_variants(text: str) -> list[str]:
-    """Spellings of `text` to match against, so that a search finds "Минздрав" from "минздрав".
-
-    SQLite's LIKE folds case for ASCII letters only; matching the lower-, upper-, title- and
-    capitalised forms covers the usual spellings of Cyrillic words (Arabic has no case).
-    A word typed in mixed case ("мИНЗДРАВ") still only matches the same mixed case on SQLite;
-    PostgreSQL folds every letter.
-    """
-    text = text.strip()
-    if connection.vendor == "postgresql":  # one UPPER() LIKE, served by a trigram index
-        return [text] if text else []
-    variants = [text, text.lower(), text.upper(), text.capitalize(), text.title(), text.casefold()]
-    return list(dict.fromkeys(v for v in variants if v))
-
-
-def search_q(text: str, *paths: str) -> Q:
-    """Any of `paths` contains any spelling of `text`."""
-    condition = Q()
-    for variant in text_variants(text):
-        for path in paths:
-            condition |= Q(**{f"{path}__icontains": variant})
-    return condition
-
-
-def overlapping_q(field: str, start: datetime.date | None, end: datetime.date | None) -> Q:
-    """The fuzzy date `field` may fall within [start, end]: its earliest day is not after `end`
-    and its latest day is not before `start`. An unknown date never matches a bounded range."""
-    condition = Q()
-    if end:
-        condition &= Q(**{f"{field}_earliest__lte": end})
-    if start:
-        condition &= Q(**{f"{field}_latest__gte": start})
-    return condition
-
-
-def one_year_before(today: datetime.date) -> datetime.date:
-    try:
-        return today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - 1, day=28)
-
-
-def unique_slug(instance: models.Model, text: str, max_length: int = 80, taken: Container[str] = ()) -> str:
-    """A slug of `text` not yet taken by another row of the instance's model, nor in `taken`
-    (slugs of rows about to be written)."""
-    base = slugify(text)[:max_length].strip("-") or instance._meta.model_name
-    slug, n = base, 2
-    others = type(instance)._default_manager.exclude(pk=instance.pk)
-    while slug in taken or others.filter(slug=slug).exists():
-        slug = f"{base[: max_length - len(str(n)) - 1]}-{n}"
-        n += 1
-    return slug
-
-
-class SluggedModel(TrackerModel):
-    """A record addressed by its slug in URLs, imports and fixtures."""
-
-    slug = models.SlugField(_("slug"), max_length=100, unique=True, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(self, self.slug_source())
-        super().save(*args, **kwargs)
-
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
-
-    def slug_source(self) -> str:
-        return str(self)
-
-
-class SlugManager(models.Manager):
-    def get_by_natural_key(self, slug: str):
-        return self.get(slug=slug)
-
-
-# ---------------------------------------------------------------- reference data
-
-
-@dataclasses.dataclass
-class Partner:
-    """A partner country and how much the two have done together."""
-
-    country: Country | None
-    memoranda: int
-    visits: int
-
-
-@dataclasses.dataclass
-class TimelineEvent:
-    """A visit or memorandum placed on a pair's timeline."""
-
-    kind: str
-    earliest: datetime.date | None
-    latest: datetime.date | None
-    record: Visit | Memorandum
-
-    def sort_key(self) -> tuple:
-        """Oldest first, undated last; on the same first day a visit comes before the memoranda
-        (signed during it, as a rule)."""
-        return (
-            self.earliest is None,
-            self.earliest or datetime.date.min,
-            self.kind != "visit",
-            self.latest or datetime.date.min,
-        )
-
-    @property
-    def year(self) -> int | None:
-        return self.earliest.year if self.earliest else None
-
-
-class CountryManager(models.Manager):
-    def get_by_natural_key(self, code: str) -> Country:
-        return self.get(code=code)
-
-
-def count_subquery(queryset: models.QuerySet) -> Coalesce:
-    """The number of rows of `queryset` (which refers to OuterRef), as an annotation."""
-    counted = queryset.order_by().annotate(n=models.Func(F("pk"), function="COUNT")).values("n")
-    return Coalesce(models.Subquery(counted[:1], output_field=models.IntegerField()), 0)
-
-
-class CountryQuerySet(TrackerQuerySet):
-    def with_activity(self) -> CountryQuerySet:
-        """Annotate `memorandum_count` and `visit_count` (as either party), without joins."""
-        memoranda = Memorandum.objects.filter(Q(country_a=OuterRef("pk")) | Q(country_b=OuterRef("pk")))
-        visits = Visit.objects.filter(Q(host_country=OuterRef("pk")) | Q(guest_country=OuterRef("pk")))
-        return self.annotate(memorandum_count=count_subquery(memoranda), visit_count=count_subquery(visits))
-
-    def active(self) -> CountryQuerySet:
-        """Countries with at least one memorandum or visit, most active first."""
-        return (
-            self.with_activity()
-            .filter(Q(memorandum_count__gt=0) | Q(visit_count__gt=0))
-            .order_by(-(F("memorandum_count") + F("visit_count")), "code")
-        )
-
-
-class Country(TrackerModel):
-    """A state party to cooperation; its name comes from the ISO 3166 list, localised."""
-
-    code = CountryField(_("country"), unique=True)
-    notes = models.TextField(_("notes"), blank=True)
-
-    objects = CountryManager.from_queryset(CountryQuerySet)()
-
-    class Meta:
-        verbose_name = _("country")
-        verbose_name_plural = _("countries")
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return str(self.code.name)
-
-    def get_absolute_url(self) -> str:
-        return reverse("agreements:country-detail", args=[self.code.code])
-
-    def natural_key(self) -> tuple[str]:
-        return (self.code.code,)
-
-    @property
-    def name(self) -> str:
-        return str(self.code.name)
-
-    @property
-    def flag(self) -> str:
-        return self.code.unicode_flag
-
-    def partners(self) -> list[Partner]:
-        """The countries this one has memoranda or visits with, most active first (three queries)."""
-        code = self.code.code
-        tally: dict[int, Partner] = {}
-
-        def partner(pk: int) -> Partner:
-            return tally.setdefault(pk, Partner(country=None, memoranda=0, visits=0))
-
-        memo_pairs = (
-            Memorandum.objects.signed_with(code)
-            .order_by()
-            .values_list("country_a", "country_b")
-            .annotate(n=Count("pk"))
-        )
-        for a, b, n in memo_pairs:
-            partner(b if a == self.pk else a).memoranda += n
-        visit_pairs = (
-            Visit.objects.involving(code)
-            .order_by()
-            .values_list("host_country", "guest_country")
-            .annotate(n=Count("pk"))
-        )
-        for host, guest, n in visit_pairs:
-            partner(guest if host == self.pk else host).visits += n
-        countries = Country.objects.in_bulk(tally)
-        for pk, entry in tally.items():
-            entry.country = countries[pk]
-        return sorted(tally.values(), key=lambda p: (-(p.memoranda + p.visits), p.country.name))
-
-    def timeline_with(self, partner: Country) -> list[TimelineEvent]:
-        """Visits and memoranda between the two countries, oldest first, each with the commitments
-        made there; undated records last. A fixed number of queries."""
-        a, b = self.code.code, partner.code.code
-        events = PairTimeline.events(Visit.objects.between(a, b), Memorandum.objects.between(a, b))
-        return sorted(events, key=TimelineEvent.sort_key)
-
-
-class PairTimeline:
-    """The visits and memoranda between two countries, newest first, to be read a slice at a time
-    (a Paginator's object list): a slice costs one query for its keys and a fixed number for its
-    records, however long the pair's history."""
-
-    def __init__(self, country: Country, partner: Country):
-        self.country, self.partner = country, partner
-        self.visits = Visit.objects.filter(
-            Q(host_country=country, guest_country=partner) | Q(host_country=partner, guest_country=country)
-        )
-        self.memoranda = Memorandum.objects.filter(
-            Q(country_a=country, country_b=partner) | Q(country_a=partner, country_b=country)
-        )
-
-    @functools.cached_property
-    def visit_count(self) -> int:
-        return self.visits.count()
-
-    @functools.cached_property
-    def memorandum_count(self) -> int:
-        return self.memoranda.count()
-
-    def count(self) -> int:
-        return self.visit_count + self.memorandum_count
-
-    def keys(self) -> models.QuerySet:
-        """(kind, pk) of every event, newest first, undated last; on the same first day a visit
-        comes before the memoranda (signed during it, as a rule)."""
-
-        def keyed(queryset: models.QuerySet, kind: str, earliest: str, latest: str) -> models.QuerySet:
-            return (
-                queryset.order_by()
-                .annotate(event_kind=Value(kind), earliest=F(earliest), latest=F(latest))
-                .values_list("event_kind", "pk", "earliest", "latest")
-            )
-
-        visits = keyed(self.visits, "visit", "date_earliest", "date_latest")
-        memoranda = keyed(self.memoranda, "memorandum", "signed_earliest", "signed_latest")
-        # "visit" sorts after "memorandum", so descending puts the visit first.
-        return visits.union(memoranda, all=True).order_by(
-            F("earliest").desc(nulls_last=True), "-event_kind", F("latest").desc(nulls_last=True), "-pk"
-        )
-
-    def __getitem__(self, page: slice) -> list[TimelineEvent]:
-        keys = [(kind, pk) for kind, pk, _earliest, _latest in self.keys()[page]]
-        visit_keys = [pk for kind, pk in keys if kind == "visit"]
-        memorandum_keys = [pk for kind, pk in keys if kind == "memorandum"]
-        visits, memoranda = Visit.objects.filter(pk__in=visit_keys), Memorandum.objects.filter(pk__in=memorandum_keys)
-        events = {(event.kind, event.record.pk): event for event in self.events(visits, memoranda)}
-        return [events[key] for key in keys]
-
-    @staticmethod
-    def events(visits: VisitQuerySet, memoranda: MemorandumQuerySet) -> list[TimelineEvent]:
-        """The visits and memoranda as timeline events, in no particular order, each with lists of
-        the commitments made there (`commitments_made`) and those it kept (`commitments_kept`); a
-        visit with the memoranda signed there (`memoranda_signed`), a memorandum with its
-        `signatories_shown`. (Lists rather than prefetched managers: building a manager for each
-        record cost more than the queries.)"""
-        made = Commitment.objects.select_related("fulfilled_by_visit", "fulfilled_by_memorandum").order_by(
-            F("due_latest").asc(nulls_last=True), "title"
-        )
-        kept = Commitment.objects.select_related("origin_visit", "origin_memorandum")
-        visits = visits.select_related("host_country", "guest_country", "leader").prefetch_related(
-            "leader__alternative_names",
-            models.Prefetch("commitments", queryset=made, to_attr="commitments_made"),
-            models.Prefetch("fulfilled_commitments", queryset=kept, to_attr="commitments_kept"),
-            models.Prefetch("memoranda", to_attr="memoranda_signed"),
-        )
-        memoranda = (
-            memoranda.select_related("country_a", "country_b", "visit")
-            .prefetch_related(
-                models.Prefetch("commitments", queryset=made, to_attr="commitments_made"),
-                models.Prefetch("fulfilled_commitments", queryset=kept, to_attr="commitments_kept"),
-                models.Prefetch(
-                    "signatories",
-                    queryset=Signatory.objects.select_related("institution").prefetch_related(
-                        "institution__alternative_names"
-                    ),
-                    to_attr="signatories_shown",
-                ),
-            )
-            .with_dormancy()
-        )
-        events = [TimelineEvent("visit", visit.date_earliest, visit.date_latest, visit) for visit in visits]
-        events += [TimelineEvent("memorandum", memo.signed_earliest, memo.signed_latest, memo) for memo in memoranda]
-        return events
-
-    def commitments(self) -> CommitmentQuerySet:
-        """The commitments made at the pair's visits and memoranda. (Looked up by origin in two
-        parts: with one condition on either origin, PostgreSQL scanned every commitment.)"""
-        made_at_visits = Commitment.objects.filter(origin_visit__in=self.visits).order_by().values("pk")
-        made_at_memoranda = Commitment.objects.filter(origin_memorandum__in=self.memoranda).order_by().values("pk")
-        return Commitment.objects.filter(pk__in=made_at_visits.union(made_at_memoranda, all=True))
-
-
-class SectorQuerySet(TrackerQuerySet):
-    def with_descendants(self, slug: str) -> SectorQuerySet:
-        """The sector named by `slug` and every sector below it (three levels deep)."""
-        return self.filter(Q(slug=slug) | Q(parent__slug=slug) | Q(parent__parent__slug=slug))
-
-
-class Sector(SluggedModel):
-    name = models.CharField(_("name"), max_length=120)
-    name_ru = models.CharField(_("name in Russian"), max_length=120, blank=True)
-    name_ar = models.CharField(_("name in Arabic"), max_length=120, blank=True)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("parent sector"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
-    dac_code = models.CharField(
-        _("OECD DAC purpose code"),
-        max_length=5,
-        blank=True,
-        help_text=_("The OECD DAC CRS purpose code, so records line up with aid statistics (e.g. 12191)."),
-    )
-    description = models.TextField(_("description"), blank=True)
-
-    objects = SlugManager.from_queryset(SectorQuerySet)()
-
-    class Meta:
-        verbose_name = _("sector")
-        verbose_name_plural = _("sectors")
-        ordering = ["name"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(parent=F("pk")), name="sector_not_own_parent"),
-        ]
-
-    def __str__(self) -> str:
-        return self.localized_name
-
-    def slug_source(self) -> str:
-        return self.name
-
-    @property
-    def localized_name(self) -> str:
-        """The name in the active language when the sector has one, else the English name."""
-        language = (get_language() or "en").split("-")[0]
-        return getattr(self, f"name_{language}", "") or self.name
-
-    @staticmethod
-    def localized_name_in(path: str) -> Coalesce | F:
-        """`localized_name` in SQL, for the sector at `path` ("sectors__parent__"); NULL where
-        there is no sector there."""
-        language = (get_language() or "en").split("-")[0]
-        if not any(field.name == f"name_{language}" for field in Sector._meta.fields):
-            return F(f"{path}name")
-        return Coalesce(NullIf(f"{path}name_{language}", Value("")), f"{path}name")
-
-
-class Source(SluggedModel):
-    """A news article, statement or document that reports a record."""
-
-    title = models.CharField(_("title"), max_length=300)
-    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
-    published = FuzzyDateField(_("published"))
-    published_earliest = models.DateField(null=True, blank=True, editable=False)
-    published_latest = models.DateField(null=True, blank=True, editable=False)
-    url = models.URLField(_("URL"), max_length=500, blank=True)
-    reference = models.CharField(
-        _("reference"), max_length=200, blank=True, help_text=_("File name, archive number or other reference.")
-    )
-    summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words; never copied text."))
-
-    objects = SlugManager.from_queryset(TrackerQuerySet)()
-
-    class Meta:
-        verbose_name = _("source")
-        verbose_name_plural = _("sources")
-        ordering = [F("published_earliest").desc(nulls_last=True), "title"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def slug_source(self) -> str:
-        return self.title
-
-    @property
-    def published_in_words(self) -> str:
-        return describe(self.published)
-
-
-# ---------------------------------------------------------------- institutions and people
-
-
-class AlternativeName(models.Model):
-    class Kind(models.TextChoices):
-        OFFICIAL = "official", _("official name")
-        SHORT = "short", _("short name")
-        ABBREVIATION = "abbreviation", _("abbreviation")
-        TRANSLITERATION = "transliteration", _("transliteration")
-        FORMER = "former", _("former name")
-
-    name = models.CharField(_("name"), max_length=300)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OFFICIAL)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.language})"
-
-
-# Which alternative name stands for a record in a reader's language, best first; abbreviations
-# and former names never do.
-DISPLAY_NAME_KINDS = [AlternativeName.Kind.OFFICIAL, AlternativeName.Kind.SHORT, AlternativeName.Kind.TRANSLITERATION]
-
-
-class NamedInLanguages:
-    """A record with a `name` and `alternative_names` in other languages."""
-
-    @property
-    def display_name(self) -> str:
-        """The name in the active language when an alternative name in it exists (official first),
-        else the original name. Reads `alternative_names`: prefetch them on lists."""
-        language = (get_language() or "en").split("-")[0]
-        candidates = [
-            alternative
-            for alternative in self.alternative_names.all()
-            if alternative.language == language and alternative.kind in DISPLAY_NAME_KINDS
-        ]
-        if not candidates or language == "en":
-            return self.name
-        return min(candidates, key=lambda alternative: DISPLAY_NAME_KINDS.index(alternative.kind)).name
-
-    def search_words(self) -> list[str]:
-        """What `search_text` keys: the name and every alternative name (a query unless prefetched)."""
-        words = [self.name, getattr(self, "title", "")]
-        if self.pk:
-            words += [alternative.name for alternative in self.alternative_names.all()]
-        return words
-
-    def refresh_search_text(self) -> None:
-        """Store the keys again, after an alternative name changed (one update, no signals)."""
-        self.search_text = search.search_text(*self.search_words())
-        type(self).objects.filter(pk=self.pk).update(search_text=self.search_text)
-
-
-class InstitutionQuerySet(TrackerQuerySet):
-    def named(self, text: str) -> InstitutionQuerySet:
-        """Institutions whose name or any alternative name (any language) contains `text`, or
-        whose search keys hold every word of it (any script or spelling, see `search.matches`)."""
-        return self.filter(search_q(text, "name", "alternative_names__name") | search.matches(text)).distinct()
-
-    def for_detail(self) -> InstitutionQuerySet:
-        """What the institution page shows, in a fixed number of queries."""
-        return self.select_related("country", "parent").prefetch_related(
-            "alternative_names",
-            "children",
-            "people__alternative_names",
-            "sources",
-            models.Prefetch(
-                "memoranda",
-                queryset=Memorandum.objects.select_related("country_a", "country_b").order_by(
-                    F("signed_earliest").desc(nulls_last=True), "title"
-                ),
-            ),
-            models.Prefetch(
-                "visits",
-                queryset=Visit.objects.select_related("host_country", "guest_country").order_by(
-                    F("date_earliest").desc(nulls_last=True), "title"
-                ),
-            ),
-            models.Prefetch(
-                "commitments",
-                queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
-            ),
-        )
-
-
-class Institution(NamedInLanguages, SluggedModel):
-    class Kind(models.TextChoices):
-        MINISTRY = "ministry", _("ministry")
-        GOVERNMENT = "government", _("government or head of state")
-        HOSPITAL = "hospital", _("hospital or clinic")
-        RESEARCH_CENTRE = "research-centre", _("research centre")
-        UNIVERSITY = "university", _("university")
-        ENTERPRISE = "enterprise", _("enterprise")
-        PARLIAMENT = "parliament", _("parliament")
-        EMBASSY = "embassy", _("embassy")
-        JOINT_BODY = "joint-body", _("joint body")
-        AGENCY = "agency", _("agency")
-        MEDIA = "media", _("news agency or media")
-        OTHER = "other", _("other")
-
-    name = models.CharField(_("name"), max_length=300)
-    country = models.ForeignKey(
-        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="institutions"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("parent institution"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
-    website = models.URLField(_("website"), blank=True)
-    description = models.TextField(_("description"), blank=True)
-    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="institutions")
-    search_text = models.TextField(
-        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
-    )
-
-    objects = SlugManager.from_queryset(InstitutionQuerySet)()
-
-    class Meta:
-        verbose_name = _("institution")
-        verbose_name_plural = _("institutions")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("agreements:institution-detail", args=[self.slug])
-
-    def slug_source(self) -> str:
-        return self.name
-
-
-class InstitutionNameManager(models.Manager):
-    def get_by_natural_key(self, institution: str, name: str) -> InstitutionName:
-        return self.get(institution__slug=institution, name=name)
-
-
-class InstitutionName(AlternativeName):
-    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="alternative_names")
-
-    objects = InstitutionNameManager()
-
-    class Meta:
-        verbose_name = _("alternative name")
-        verbose_name_plural = _("alternative names")
-        constraints = [
-            models.UniqueConstraint(fields=["institution", "name"], name="institution_name_unique"),
-        ]
-
-    def natural_key(self) -> tuple[str, str]:
-        return (self.institution.slug, self.name)
-
-    natural_key.dependencies = ["agreements.institution"]
-
-
-class Person(NamedInLanguages, SluggedModel):
-    name = models.CharField(_("name"), max_length=200)
-    title = models.CharField(_("title or role"), max_length=300, blank=True)
-    institution = models.ForeignKey(
-        Institution,
-        verbose_name=_("institution"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="people",
-    )
-    country = models.ForeignKey(Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="people")
-    sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="people")
-    search_text = models.TextField(
-        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
-    )
-
-    objects = SlugManager.from_queryset(TrackerQuerySet)()
-
-    class Meta:
-        verbose_name = _("person")
-        verbose_name_plural = _("people")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def slug_source(self) -> str:
-        return self.name
-
-
-class PersonNameManager(models.Manager):
-    def get_by_natural_key(self, person: str, name: str) -> PersonName:
-        return self.get(person__slug=person, name=name)
-
-
-class PersonName(AlternativeName):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alternative_names")
-
-    objects = PersonNameManager()
-
-    class Meta:
-        verbose_name = _("alternative name")
-        verbose_name_plural = _("alternative names")
-        constraints = [
-            models.UniqueConstraint(fields=["person", "name"], name="person_name_unique"),
-        ]
-
-    def natural_key(self) -> tuple[str, str]:
-        return (self.person.slug, self.name)
-
-    natural_key.dependencies = ["agreements.person"]
-
-
-# ---------------------------------------------------------------- the chain
-
-
-class VisitQuerySet(TrackerQuerySet):
-    def between(self, a: str, b: str) -> VisitQuerySet:
-        """Visits of either country of the pair to the other (ISO codes)."""
-        return self.filter(
-            Q(host_country__code=a, guest_country__code=b) | Q(host_country__code=b, guest_country__code=a)
-        )
-
-    def involving(self, code: str) -> VisitQuerySet:
-        return self.filter(Q(host_country__code=code) | Q(guest_country__code=code))
+from django.utils.translation import pgettext_lazy
+
+from .. import search
+from ..fuzzydates import FuzzyDateField, describe
+from .base import (
+    BilateralQuerySet,
+    SluggedModel,
+    SlugManager,
+    TrackerQuerySet,
+    keeps_history,
+    one_year_before,
+    overlapping_q,
+    search_q,
+)
+from .people import Institution, Person
+from .reference import Country, Sector, Source
+
+
+class VisitQuerySet(BilateralQuerySet):
+    country_sides = ("host_country", "guest_country")
 
     def chronological(self) -> VisitQuerySet:
         return self.order_by(F("date_earliest").asc(nulls_last=True), "date_latest", "title")
@@ -809,6 +119,7 @@ class VisitQuerySet(TrackerQuerySet):
         )
 
 
+@keeps_history()
 class Visit(SluggedModel):
     """Any bilateral meeting: a state visit, a ministerial visit, a forum, an ambassador's call."""
 
@@ -907,14 +218,8 @@ class Visit(SluggedModel):
             raise ValidationError({"guest_country": _("The guest country must differ from the host country.")})
 
 
-class MemorandumQuerySet(TrackerQuerySet):
-    def between(self, a: str, b: str) -> MemorandumQuerySet:
-        return self.filter(Q(country_a__code=a, country_b__code=b) | Q(country_a__code=b, country_b__code=a))
-
-    def signed_with(self, code: str) -> MemorandumQuerySet:
-        return self.filter(Q(country_a__code=code) | Q(country_b__code=code))
-
-    involving = signed_with
+class MemorandumQuerySet(BilateralQuerySet):
+    country_sides = ("country_a", "country_b")
 
     def in_sector(self, slug: str) -> MemorandumQuerySet:
         """Memoranda in the sector or any sector below it."""
@@ -1044,6 +349,7 @@ class MemorandumQuerySet(TrackerQuerySet):
         return self.select_related("country_a", "country_b", "visit").prefetch_related("parties", "sectors", "sources")
 
 
+@keeps_history("signatories", "outgoing_relations")
 class Memorandum(SluggedModel):
     """Any bilateral instrument: MoU, agreement, joint statement, programme, contract, protocol."""
 
@@ -1208,6 +514,7 @@ class SignatoryManager(models.Manager):
         return self.get(memorandum__slug=memorandum, institution__slug=institution)
 
 
+@keeps_history()
 class Signatory(models.Model):
     """An institution that is party to a memorandum, and the person who signed for it."""
 
@@ -1247,6 +554,7 @@ class MemorandumRelationManager(models.Manager):
         return self.get(source__slug=source, kind=kind, target__slug=target)
 
 
+@keeps_history()
 class MemorandumRelation(models.Model):
     """A typed link: `source` follows / implements / amends / renews / supersedes `target`."""
 
@@ -1306,22 +614,20 @@ class CommitmentQuerySet(TrackerQuerySet):
         today = today or datetime.date.today()
         return self.unresolved().filter(due_latest__lt=today)
 
-    def between(self, a: str, b: str) -> CommitmentQuerySet:
-        pair_visit = Q(origin_visit__host_country__code=a, origin_visit__guest_country__code=b) | Q(
-            origin_visit__host_country__code=b, origin_visit__guest_country__code=a
-        )
-        pair_memo = Q(origin_memorandum__country_a__code=a, origin_memorandum__country_b__code=b) | Q(
-            origin_memorandum__country_a__code=b, origin_memorandum__country_b__code=a
-        )
-        return self.filter(pair_visit | pair_memo)
+    def made_at_any(self, visits: VisitQuerySet, memoranda: MemorandumQuerySet) -> CommitmentQuerySet:
+        """Commitments made at one of `visits` or in one of `memoranda`. (Looked up by origin in two
+        parts: with one condition on either origin, PostgreSQL scanned every commitment.)"""
+        made_at_visits = Commitment.objects.filter(origin_visit__in=visits.values("pk")).order_by().values("pk")
+        made_in_memoranda = Commitment.objects.filter(origin_memorandum__in=memoranda.values("pk"))
+        return self.filter(pk__in=made_at_visits.union(made_in_memoranda.order_by().values("pk"), all=True))
 
-    def involving(self, code: str) -> CommitmentQuerySet:
-        return self.filter(
-            Q(origin_visit__host_country__code=code)
-            | Q(origin_visit__guest_country__code=code)
-            | Q(origin_memorandum__country_a__code=code)
-            | Q(origin_memorandum__country_b__code=code)
-        )
+    def between(self, a, b) -> CommitmentQuerySet:
+        """Commitments made at the visits and memoranda between the two countries."""
+        return self.made_at_any(Visit.objects.between(a, b), Memorandum.objects.between(a, b))
+
+    def involving(self, country) -> CommitmentQuerySet:
+        """Commitments made at the visits and memoranda of the country."""
+        return self.made_at_any(Visit.objects.involving(country), Memorandum.objects.involving(country))
 
     def in_sector(self, slug: str) -> CommitmentQuerySet:
         in_sectors = Commitment.objects.filter(sectors__in=Sector.objects.with_descendants(slug))
@@ -1371,6 +677,7 @@ class CommitmentQuerySet(TrackerQuerySet):
         ).prefetch_related("responsible_countries", "responsible_institutions", "sectors", "sources")
 
 
+@keeps_history()
 class Commitment(SluggedModel):
     """A follow-up step promised at a visit or in a memorandum, and what later kept it."""
 

@@ -1,0 +1,41 @@
+"""The tracker's records, one module per aggregate: reference data, institutions and people,
+and the chain of visits, memoranda and commitments."""
+
+from .base import Language, SluggedModel, TrackerModel, TrackerQuerySet, records_linking_to, unique_slug
+from .chain import (
+    Commitment,
+    CommitmentQuerySet,
+    Memorandum,
+    MemorandumQuerySet,
+    MemorandumRelation,
+    Signatory,
+    Visit,
+    VisitQuerySet,
+)
+from .people import AlternativeName, Institution, InstitutionName, Person, PersonName
+from .reference import Country, Sector, Source
+
+__all__ = [
+    "AlternativeName",
+    "Commitment",
+    "CommitmentQuerySet",
+    "Country",
+    "Institution",
+    "InstitutionName",
+    "Language",
+    "Memorandum",
+    "MemorandumQuerySet",
+    "MemorandumRelation",
+    "Person",
+    "PersonName",
+    "Sector",
+    "Signatory",
+    "SluggedModel",
+    "Source",
+    "TrackerModel",
+    "TrackerQuerySet",
+    "Visit",
+    "VisitQuerySet",
+    "records_linking_to",
+    "unique_slug",
+]

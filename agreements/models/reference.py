@@ -1,0 +1,207 @@
+"""Reference data: countries, sectors and the sources that report the records."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db import models
+from django.db.models import Count, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from ..fuzzydates import FuzzyDateField, describe
+from .base import Language, SluggedModel, SlugManager, TrackerModel, TrackerQuerySet, keeps_history
+
+
+@dataclasses.dataclass
+class Partner:
+    """A partner country and how much the two have done together."""
+
+    country: Country | None
+    memoranda: int
+    visits: int
+
+
+class CountryManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> Country:
+        return self.get(code=code)
+
+
+def count_subquery(queryset: models.QuerySet) -> Coalesce:
+    """The number of rows of `queryset` (which refers to OuterRef), as an annotation."""
+    counted = queryset.order_by().annotate(n=models.Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(models.Subquery(counted[:1], output_field=models.IntegerField()), 0)
+
+
+class CountryQuerySet(TrackerQuerySet):
+    def with_activity(self) -> CountryQuerySet:
+        """Annotate `memorandum_count` and `visit_count` (as either party), without joins."""
+        from .chain import Memorandum, Visit
+
+        memoranda = Memorandum.objects.filter(Q(country_a=OuterRef("pk")) | Q(country_b=OuterRef("pk")))
+        visits = Visit.objects.filter(Q(host_country=OuterRef("pk")) | Q(guest_country=OuterRef("pk")))
+        return self.annotate(memorandum_count=count_subquery(memoranda), visit_count=count_subquery(visits))
+
+    def active(self) -> CountryQuerySet:
+        """Countries with at least one memorandum or visit, most active first."""
+        return (
+            self.with_activity()
+            .filter(Q(memorandum_count__gt=0) | Q(visit_count__gt=0))
+            .order_by(-(F("memorandum_count") + F("visit_count")), "code")
+        )
+
+
+@keeps_history()
+class Country(TrackerModel):
+    """A state party to cooperation; its name comes from the ISO 3166 list, localised."""
+
+    code = CountryField(_("country"), unique=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = CountryManager.from_queryset(CountryQuerySet)()
+
+    class Meta:
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return str(self.code.name)
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:country-detail", args=[self.code.code])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code.code,)
+
+    @property
+    def name(self) -> str:
+        return str(self.code.name)
+
+    @property
+    def flag(self) -> str:
+        return self.code.unicode_flag
+
+    def partners(self) -> list[Partner]:
+        """The countries this one has memoranda or visits with, most active first (three queries)."""
+        from .chain import Memorandum, Visit
+
+        code = self.code.code
+        tally: dict[int, Partner] = {}
+
+        def partner(pk: int) -> Partner:
+            return tally.setdefault(pk, Partner(country=None, memoranda=0, visits=0))
+
+        memo_pairs = (
+            Memorandum.objects.involving(code).order_by().values_list("country_a", "country_b").annotate(n=Count("pk"))
+        )
+        for a, b, n in memo_pairs:
+            partner(b if a == self.pk else a).memoranda += n
+        visit_pairs = (
+            Visit.objects.involving(code)
+            .order_by()
+            .values_list("host_country", "guest_country")
+            .annotate(n=Count("pk"))
+        )
+        for host, guest, n in visit_pairs:
+            partner(guest if host == self.pk else host).visits += n
+        countries = Country.objects.in_bulk(tally)
+        for pk, entry in tally.items():
+            entry.country = countries[pk]
+        return sorted(tally.values(), key=lambda p: (-(p.memoranda + p.visits), p.country.name))
+
+
+class SectorQuerySet(TrackerQuerySet):
+    def with_descendants(self, slug: str) -> SectorQuerySet:
+        """The sector named by `slug` and every sector below it (three levels deep)."""
+        return self.filter(Q(slug=slug) | Q(parent__slug=slug) | Q(parent__parent__slug=slug))
+
+
+@keeps_history()
+class Sector(SluggedModel):
+    name = models.CharField(_("name"), max_length=120)
+    name_ru = models.CharField(_("name in Russian"), max_length=120, blank=True)
+    name_ar = models.CharField(_("name in Arabic"), max_length=120, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent sector"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    dac_code = models.CharField(
+        _("OECD DAC purpose code"),
+        max_length=5,
+        blank=True,
+        help_text=_("The OECD DAC CRS purpose code, so records line up with aid statistics (e.g. 12191)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    objects = SlugManager.from_queryset(SectorQuerySet)()
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("pk")), name="sector_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.localized_name
+
+    def slug_source(self) -> str:
+        return self.name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language when the sector has one, else the English name."""
+        language = (get_language() or "en").split("-")[0]
+        return getattr(self, f"name_{language}", "") or self.name
+
+    @staticmethod
+    def localized_name_in(path: str) -> Coalesce | F:
+        """`localized_name` in SQL, for the sector at `path` ("sectors__parent__"); NULL where
+        there is no sector there."""
+        language = (get_language() or "en").split("-")[0]
+        if not any(field.name == f"name_{language}" for field in Sector._meta.fields):
+            return F(f"{path}name")
+        return Coalesce(NullIf(f"{path}name_{language}", Value("")), f"{path}name")
+
+
+@keeps_history()
+class Source(SluggedModel):
+    """A news article, statement or document that reports a record."""
+
+    title = models.CharField(_("title"), max_length=300)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    published = FuzzyDateField(_("published"))
+    published_earliest = models.DateField(null=True, blank=True, editable=False)
+    published_latest = models.DateField(null=True, blank=True, editable=False)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    reference = models.CharField(
+        _("reference"), max_length=200, blank=True, help_text=_("File name, archive number or other reference.")
+    )
+    summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words; never copied text."))
+
+    objects = SlugManager.from_queryset(TrackerQuerySet)()
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = [F("published_earliest").desc(nulls_last=True), "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def slug_source(self) -> str:
+        return self.title
+
+    @property
+    def published_in_words(self) -> str:
+        return describe(self.published)
