@@ -95,8 +95,27 @@ def validate_edtf(value: str) -> None:
     FuzzyDate.parse(value)
 
 
+class FuzzyDateBound(models.DateField):
+    """The earliest or latest possible day of a fuzzy date, kept for filtering and ordering.
+
+    Added to the model by its FuzzyDateField and filled by it on save; never edited by hand.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(null=True, blank=True, editable=False)
+        super().__init__(*args, **kwargs)
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        # A migration's model state declares the bound itself after its FuzzyDateField has
+        # already added one: the first one added is kept.
+        if not any(field.name == name for field in cls._meta.local_fields):
+            super().contribute_to_class(cls, name, **kwargs)
+
+
 class FuzzyDateField(models.CharField):
-    """An EDTF string; its model keeps `<name>_earliest` and `<name>_latest` in sync on save."""
+    """An EDTF string, with the earliest and latest possible days of its value in two columns of
+    their own (`<name>_earliest`, `<name>_latest`), which the field adds to its model and fills
+    whenever the record is written."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 64)
@@ -113,15 +132,30 @@ class FuzzyDateField(models.CharField):
         super().__init__(*args, **kwargs)
         self.validators.append(validate_edtf)
 
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        if not cls._meta.abstract:
+            FuzzyDateBound().contribute_to_class(cls, f"{name}_earliest")
+            FuzzyDateBound().contribute_to_class(cls, f"{name}_latest")
 
-def sync_bounds(instance: models.Model) -> None:
-    """Copy the bounds of every FuzzyDateField onto its `_earliest`/`_latest` columns."""
+    def fill_bounds(self, instance: models.Model) -> str:
+        """Set the bounds of the instance's value (the value itself trimmed); the value."""
+        fuzzy = FuzzyDate.parse(getattr(instance, self.attname))
+        setattr(instance, self.attname, fuzzy.edtf)
+        setattr(instance, f"{self.attname}_earliest", fuzzy.earliest)
+        setattr(instance, f"{self.attname}_latest", fuzzy.latest)
+        return fuzzy.edtf
+
+    def pre_save(self, model_instance, add):
+        # The bounds are saved after this field (they were added after it), so they are current.
+        return self.fill_bounds(model_instance)
+
+
+def fill_bounds(instance: models.Model) -> None:
+    """Set the bounds of every fuzzy date of the instance, as saving it would."""
     for field in instance._meta.concrete_fields:
         if isinstance(field, FuzzyDateField):
-            fuzzy = FuzzyDate.parse(getattr(instance, field.attname))
-            setattr(instance, field.attname, fuzzy.edtf)
-            setattr(instance, f"{field.attname}_earliest", fuzzy.earliest)
-            setattr(instance, f"{field.attname}_latest", fuzzy.latest)
+            field.fill_bounds(instance)
 
 
 def _as_date(date_obj) -> datetime.date:

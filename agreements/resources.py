@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import reversion
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
-from django.db import models, router
-from django.db.models import F, Q
-from django.db.models.signals import pre_save
+from django.db import models
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -28,11 +26,25 @@ from import_export.instance_loaders import CachedInstanceLoader
 from import_export.resources import Diff
 from reversion.models import Revision
 
-from . import caching, history
+from . import history
+from .caching import data_changed
 from .formats import ImportFileError
-from .models import Commitment, Country, Institution, Language, Memorandum, Person, Sector, Source, Visit, unique_slug
+from .models import (
+    Commitment,
+    Country,
+    Institution,
+    Language,
+    Memorandum,
+    Person,
+    Sector,
+    Source,
+    Visit,
+    update_statistics,
+)
 
 LIST_SEPARATOR = "|"
+# An import that writes this many rows has the planner's statistics of its table brought up to date.
+STATISTICS_AFTER_ROWS = 1000
 
 
 class KeyedRecords:
@@ -196,97 +208,6 @@ def slug_field(attribute: str, model) -> fields.Field:
 
 def slugs_field(attribute: str, model) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=attribute, widget=NaturalKeysWidget(model, "slug"))
-
-
-# ---------------------------------------------------------------- validation in memory
-
-
-def sql_truth(condition: Q, value_of: Callable[[str], object]) -> bool | None:
-    """What SQL makes of `condition` on one row's values: True, False, or None where a NULL
-    leaves it unknown (a check constraint lets an unknown pass).
-
-    `value_of(name)` gives a field's value. Knows the lookups the check constraints here use
-    (exact, isnull, gt, gte, lt, lte, against a constant or an F() of the same row) and raises
-    NotImplementedError for any other.
-    """
-    verdicts = []
-    for child in condition.children:
-        if isinstance(child, Q):
-            verdicts.append(sql_truth(child, value_of))
-            continue
-        lookup, right = child
-        name, _separator, operator = lookup.partition("__")
-        operator = operator or "exact"
-        if isinstance(right, models.Expression) or operator not in ("isnull", *COMPARISONS):
-            raise NotImplementedError(lookup)
-        left = value_of(name)
-        if operator == "isnull":
-            verdicts.append((left is None) == right)
-        elif operator == "exact" and right is None:  # Django's field=None is IS NULL
-            verdicts.append(left is None)
-        else:
-            right = value_of(right.name) if isinstance(right, F) else right
-            verdicts.append(None if left is None or right is None else COMPARISONS[operator](left, right))
-    if condition.connector == Q.AND:
-        verdict = False if False in verdicts else None if None in verdicts else True
-    else:
-        verdict = True if True in verdicts else None if None in verdicts else False
-    if condition.negated and verdict is not None:
-        return not verdict
-    return verdict
-
-
-COMPARISONS: dict[str, Callable[[object, object], bool]] = {
-    "exact": lambda left, right: left == right,
-    "gt": lambda left, right: left > right,
-    "gte": lambda left, right: left >= right,
-    "lt": lambda left, right: left < right,
-    "lte": lambda left, right: left <= right,
-}
-
-
-def fields_named_in(condition: Q, meta) -> set[str]:
-    names = set()
-    for child in condition.children:
-        if isinstance(child, Q):
-            names |= fields_named_in(child, meta)
-            continue
-        lookup, right = child
-        for name in [lookup.split("__")[0], *([right.name] if isinstance(right, F) else [])]:
-            names.add(name if name == "pk" else meta.get_field(name).name)
-    return names
-
-
-def constraint_errors(instance: models.Model, exclude: set[str]) -> dict:
-    """The model's constraints, checked as validate_constraints() does, but each check constraint
-    tested on the row's values in memory rather than by a query. As there, a constraint that names
-    a field in `exclude` (one already reported) is passed over."""
-    errors: dict = {}
-    using = router.db_for_write(type(instance), instance=instance)
-
-    def value_of(name: str):
-        return instance.pk if name == "pk" else getattr(instance, instance._meta.get_field(name).attname)
-
-    for model, constraints in instance.get_constraints():
-        for constraint in constraints:
-            try:
-                if not isinstance(constraint, models.CheckConstraint):
-                    constraint.validate(model, instance, exclude=exclude, using=using)
-                    continue
-                try:
-                    if exclude and exclude & fields_named_in(constraint.condition, model._meta):
-                        continue
-                    verdict = sql_truth(constraint.condition, value_of)
-                except (NotImplementedError, FieldDoesNotExist):
-                    constraint.validate(model, instance, exclude=exclude, using=using)  # by a query
-                    continue
-                if verdict is False:
-                    raise ValidationError(
-                        constraint.get_violation_error_message(), code=constraint.violation_error_code
-                    )
-            except ValidationError as error:
-                errors = error.update_error_dict(errors)
-    return errors
 
 
 def column_values(record: models.Model) -> dict[str, object]:
@@ -456,11 +377,11 @@ class TrackerResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        """full_clean() without its queries. A related record a column named was just looked up,
-        so it exists; a slug is unique, since a slug already taken loads that record for update
-        and a slug given twice in the file is reported (`import_instance`); check constraints
-        are tested in memory (`constraint_errors`). The database enforces all of them again when
-        the rows are written."""
+        """The model's validation (`full_clean()`: each field, then the model's `clean()`, which
+        states every rule the database's constraints keep) without its queries. A related record
+        a column named was just looked up, so it exists; a slug is unique, since a slug already
+        taken loads that record for update and a slug given twice in the file is reported
+        (`import_instance`). The database enforces all of them again as the rows are written."""
         errors = dict(import_validation_errors or {})
         looked_up = [
             field.name
@@ -479,8 +400,6 @@ class TrackerResource(resources.ModelResource):
             instance.validate_unique(exclude=exclude | set(self.get_import_id_fields()))
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        for name, messages in constraint_errors(instance, exclude).items():
-            errors.setdefault(name, []).extend(messages)
         if errors:
             raise ValidationError(errors)
 
@@ -519,37 +438,38 @@ class TrackerResource(resources.ModelResource):
         self.write_batch(self.update_instances, using_transactions, dry_run, raise_errors, result, created=False)
 
     def write_batch(self, records: list, using_transactions, dry_run, raise_errors, result, *, created: bool) -> None:
-        """Write validated rows as saving them one by one would, in a few queries: a slug for a
-        row without one, what pre_save receivers fill in (date bounds, search keys), the rows
-        themselves, then their many-to-many links. What post_save and m2m_changed receivers
-        would do for each row (history versions, the cached counts' version) is done once for
-        the whole file, in `after_import`. A database error fails the import, as a bad row does."""
+        """Write validated rows as saving them one by one would, in a few queries: each record's
+        computed columns (`prepare_for_write`: slug, date bounds, search keys), the rows
+        themselves, then their many-to-many links, then (links being written) the search keys of
+        records whose keys hold linked names. The history versions and the data version are
+        written once for the whole file, in `after_import`. A database error fails the import,
+        as a bad row does."""
         if not records or (dry_run and not using_transactions):
             records.clear()
             return
         model = self._meta.model
-        using = self.get_db_connection_name()
         try:
             for record in records:
-                if created and not record.slug:
-                    record.slug = unique_slug(record, record.slug_source(), taken=self.slugs_in_file)
-                    self.slugs_in_file.add(record.slug)
-                pre_save.send(sender=model, instance=record, raw=False, using=using, update_fields=None)
+                record.prepare_for_write(taken_slugs=self.slugs_in_file)
+                self.slugs_in_file.add(record.slug)
             if created:
                 model.objects.bulk_create(records)
             else:
                 update_changed(records)
-            self.write_links(records, created=created)
+            if self.write_links(records, created=created) and model.search_prefetches:
+                model.store_search_keys(records)
             self.written += records
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
             records.clear()
 
-    def write_links(self, records: list, *, created: bool) -> None:
+    def write_links(self, records: list, *, created: bool) -> bool:
         """Set each many-to-many column of `records` to the file's list, as `set()` would: links
         the list drops are deleted, links it adds are created (a signatory that stays keeps its
-        signer); one query per column to read the links, one to delete, one to add."""
+        signer); one query per column to read the links, one to delete, one to add. Whether any
+        links were written."""
+        keyed = False
         for field in self.link_fields():
             wanted = {
                 record.pk: [linked.pk for linked in record.imported_links[field.attribute]]
@@ -558,6 +478,7 @@ class TrackerResource(resources.ModelResource):
             }
             if not wanted:
                 continue
+            keyed = True
             relation = self._meta.model._meta.get_field(field.attribute)
             through = relation.remote_field.through
             own = through._meta.get_field(relation.m2m_field_name()).attname
@@ -582,6 +503,7 @@ class TrackerResource(resources.ModelResource):
             )
         for record in records:
             record.__dict__.pop("_prefetched_objects_cache", None)  # the preview's "before"
+        return keyed
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
@@ -593,7 +515,9 @@ class TrackerResource(resources.ModelResource):
                 date_created=reversion.get_date_created(), user=reversion.get_user(), comment=reversion.get_comment()
             )
             history.save_versions(written, revision)
-        caching.bump_data_version()
+        if len(written) >= STATISTICS_AFTER_ROWS:
+            update_statistics(self._meta.model)
+        data_changed()
 
     def after_save_instance(self, instance, row, **kwargs):
         if "alternative_names" in self.fields and "alternative_names" in row:

@@ -3,31 +3,20 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from .access import STAFF_ROLES
-from .fuzzydates import sync_bounds
-from .search import search_text
+from .caching import data_changed
 
 
-def sync_fuzzy_date_bounds(sender, instance, **kwargs) -> None:
-    if sender._meta.app_label == "agreements":
-        sync_bounds(instance)
-
-
-def refresh_search_text(sender, instance, **kwargs) -> None:
-    """Key the record's own words into `search_text`, fixtures (raw saves) included."""
-    if sender._meta.app_label == "agreements" and hasattr(instance, "search_words"):
-        instance.search_text = search_text(*instance.search_words())
-
-
-def refresh_owner_search_text(sender, instance, **kwargs) -> None:
-    """An alternative name was saved or deleted: key its institution's or person's names again.
-
-    The owner may be on its way out (a cascade deletes its names first); then there is nothing to do.
-    """
-    owner_field = "institution" if sender.__name__ == "InstitutionName" else "person"
-    model = sender._meta.get_field(owner_field).related_model
-    owner = model.objects.filter(pk=getattr(instance, f"{owner_field}_id")).first()
-    if owner is not None:
-        owner.refresh_search_text()
+def links_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """A many-to-many link between tracker records was added or removed (`sender` is its table):
+    the cached figures are stale, and a record whose search keys hold the linked names is keyed
+    again (a visit and the institutions taking part in it)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    data_changed()
+    records = model.objects.filter(pk__in=pk_set or []) if reverse else type(instance).objects.filter(pk=instance.pk)
+    field = next(field for field in records.model._meta.many_to_many if field.remote_field.through is sender)
+    if any(path.split("__")[0] == field.name for path in records.model.search_prefetches):
+        records.rebuild_search_text()
 
 
 def sync_staff_status(sender, instance, action, reverse, pk_set, **kwargs) -> None:

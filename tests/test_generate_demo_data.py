@@ -155,4 +155,4 @@ def test_generated_records_are_keyed_for_search_like_saved_ones():
             expected = search.search_text(*record.search_words())
             assert set(record.search_text.splitlines()) == set(expected.splitlines()), record.slug
     ministry = InstitutionName.objects.filter(language="ru").select_related("institution").first()
-    assert Institution.objects.named(ministry.name).filter(pk=ministry.institution_id).exists()
+    assert Institution.objects.search(ministry.name).filter(pk=ministry.institution_id).exists()

@@ -1,7 +1,15 @@
 """The tracker's records, one module per aggregate: reference data, institutions and people,
 and the chain of visits, memoranda and commitments."""
 
-from .base import Language, SluggedModel, TrackerModel, TrackerQuerySet, records_linking_to, unique_slug
+from .base import (
+    Language,
+    SluggedModel,
+    TrackerModel,
+    TrackerQuerySet,
+    records_linking_to,
+    unique_slug,
+    update_statistics,
+)
 from .chain import (
     Commitment,
     CommitmentQuerySet,
@@ -38,4 +46,5 @@ __all__ = [
     "VisitQuerySet",
     "records_linking_to",
     "unique_slug",
+    "update_statistics",
 ]

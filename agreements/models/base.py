@@ -7,11 +7,13 @@ from collections.abc import Container
 
 import reversion
 from django.db import connection, models
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError, Q, prefetch_related_objects
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from .. import search
+from ..caching import data_changed
+from ..fuzzydates import fill_bounds
 
 
 class Language(models.TextChoices):
@@ -52,6 +54,17 @@ def refuse_delete_if_linked(instance: models.Model) -> None:
         )
 
 
+def update_statistics(*tables: type[models.Model]) -> None:
+    """Have the database count these tables (and their many-to-many tables) again for its query
+    planner, after a bulk write changed their size: with the counts of an empty table, PostgreSQL
+    answered the overview of a freshly filled archive with nested loops for minutes."""
+    names = {model._meta.db_table for model in tables}
+    names |= {field.remote_field.through._meta.db_table for model in tables for field in model._meta.many_to_many}
+    with connection.cursor() as cursor:
+        for name in sorted(names):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
+
+
 def keeps_history(*parts: str):
     """Class decorator: the model keeps versions in the history (django-reversion), each with the
     record's own `parts` (a memorandum's signatories), which are saved and reverted with it."""
@@ -65,62 +78,97 @@ def keeps_history(*parts: str):
 
 class TrackerQuerySet(models.QuerySet):
     def delete(self):
-        for instance in self:
-            refuse_delete_if_linked(instance)
-        return super().delete()
+        """Delete the records, unless one of them is linked to through a plain many-to-many field
+        (see `refuse_delete_if_linked`): a query per such field, whatever the number of records."""
+        for relation in self.model._meta.related_objects:
+            if relation.many_to_many and relation.through._meta.auto_created:
+                if linked := self.filter(**{f"{relation.name}__isnull": False}).first():
+                    refuse_delete_if_linked(linked)
+        deleted = super().delete()
+        data_changed()
+        return deleted
+
+    def update(self, **kwargs) -> int:
+        updated = super().update(**kwargs)
+        data_changed()
+        return updated
+
+    def search(self, text: str) -> TrackerQuerySet:
+        """Records whose search keys hold every word of `text`, in any language or script (see
+        `agreements.search`); an empty text finds nothing."""
+        return self.filter(search.matches(text))
 
     def rebuild_search_text(self, batch_size: int = 2000) -> int:
         """Key the records' words into `search_text` again; the number of records keyed.
 
-        Saving keeps the keys current; this is for rows written without save() (bulk_create,
-        update()) and for after a change to the keying rules in `agreements.search`.
+        Saving keeps the keys current; this is for records whose keys hold names kept elsewhere
+        (a memorandum's parties) after those changed, for records written with their links in
+        bulk, and for after a change to the keying rules in `agreements.search`.
         """
-        if not hasattr(self.model, "search_words"):
-            return 0
-        records = self.order_by()
-        if hasattr(self.model, "alternative_names"):
-            records = records.prefetch_related("alternative_names")
-        batch, count = [], 0
-        for record in records.iterator(chunk_size=batch_size):
-            record.search_text = search.search_text(*record.search_words())
-            batch.append(record)
-            if len(batch) == batch_size:
-                count += self.model.objects.bulk_update(batch, ["search_text"])
-                batch = []
-        return count + (self.model.objects.bulk_update(batch, ["search_text"]) if batch else 0)
+        records = self.model.objects.filter(pk__in=self.values("pk")).order_by("pk")
+        count, last = 0, None
+        while batch := list((records.filter(pk__gt=last) if last is not None else records)[:batch_size]):
+            count += self.model.store_search_keys(batch)
+            last = batch[-1].pk
+        return count
+
+
+def search_keys_field() -> models.TextField:
+    """The column a searchable record keeps its search keys in (see `agreements.search`)."""
+    return models.TextField(
+        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
+    )
 
 
 class TrackerModel(models.Model):
+    """A tracker record. Whatever a record computes from its own values (its slug, the bounds of its
+    fuzzy dates, its search keys) is set by `prepare_for_write()`, which `save()` calls and every
+    bulk write (imports, the demo data generator) calls too, so a record is stored the same way
+    whichever path wrote it. Every write makes the cached figures stale (`data_changed`)."""
+
+    # Related records read by `search_words()`, to prefetch when keying many records.
+    search_prefetches: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        self.prepare_for_write()
+        super().save(*args, **kwargs)
+        data_changed()
+
     def delete(self, *args, **kwargs):
         refuse_delete_if_linked(self)
-        return super().delete(*args, **kwargs)
+        deleted = super().delete(*args, **kwargs)
+        data_changed()
+        return deleted
 
+    def prepare_for_write(self, taken_slugs: Container[str] = ()) -> None:
+        """Fill the computed columns before the record is written. `taken_slugs`: slugs of
+        records about to be written with it, which a new slug must avoid."""
+        fill_bounds(self)
+        if hasattr(self, "search_text"):
+            self.search_text = search.search_text(*self.search_words())
 
-def text_variants(text: str) -> list[str]:
-    """Spellings of `text` to match against, so that a search finds "Минздрав" from "минздрав".
+    def search_words(self) -> list[str]:
+        """The texts `search_text` keys; a searchable model lists its own."""
+        return []
 
-    SQLite's LIKE folds case for ASCII letters only; matching the lower-, upper-, title- and
-    capitalised forms covers the usual spellings of Cyrillic words (Arabic has no case).
-    A word typed in mixed case ("мИНЗДРАВ") still only matches the same mixed case on SQLite;
-    PostgreSQL folds every letter.
-    """
-    text = text.strip()
-    if connection.vendor == "postgresql":  # one UPPER() LIKE, served by a trigram index
-        return [text] if text else []
-    variants = [text, text.lower(), text.upper(), text.capitalize(), text.title(), text.casefold()]
-    return list(dict.fromkeys(v for v in variants if v))
+    @classmethod
+    def store_search_keys(cls, records: list[TrackerModel]) -> int:
+        """Key the words of `records` (of this model) and store the keys, in a few queries."""
+        if not records:
+            return 0
+        prefetch_related_objects(records, *cls.search_prefetches)
+        for record in records:
+            record.search_text = search.search_text(*record.search_words())
+        stored = cls.objects.bulk_update(records, ["search_text"], batch_size=500)
+        data_changed()
+        return stored
 
-
-def search_q(text: str, *paths: str) -> Q:
-    """Any of `paths` contains any spelling of `text`."""
-    condition = Q()
-    for variant in text_variants(text):
-        for path in paths:
-            condition |= Q(**{f"{path}__icontains": variant})
-    return condition
+    def refresh_search_text(self) -> None:
+        """Store the search keys again, after a record they name changed (one update, no signals)."""
+        type(self).objects.filter(pk=self.pk).rebuild_search_text()
 
 
 def side_is(side: str, country) -> Q:
@@ -177,17 +225,18 @@ def unique_slug(instance: models.Model, text: str, max_length: int = 80, taken: 
 
 
 class SluggedModel(TrackerModel):
-    """A record addressed by its slug in URLs, imports and fixtures."""
+    """A record addressed by its slug in URLs, imports and fixtures; one is made from
+    `slug_source()` when none is given."""
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True, blank=True)
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def prepare_for_write(self, taken_slugs: Container[str] = ()) -> None:
         if not self.slug:
-            self.slug = unique_slug(self, self.slug_source())
-        super().save(*args, **kwargs)
+            self.slug = unique_slug(self, self.slug_source(), taken=taken_slugs)
+        super().prepare_for_write(taken_slugs)
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)

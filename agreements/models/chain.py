@@ -13,17 +13,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .. import search
 from ..fuzzydates import FuzzyDateField, describe
 from .base import (
     BilateralQuerySet,
     SluggedModel,
     SlugManager,
+    TrackerModel,
     TrackerQuerySet,
     keeps_history,
     one_year_before,
     overlapping_q,
-    search_q,
+    search_keys_field,
 )
 from .people import Institution, Person
 from .reference import Country, Sector, Source
@@ -44,19 +44,6 @@ class VisitQuerySet(BilateralQuerySet):
 
     def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> VisitQuerySet:
         return self.filter(overlapping_q("date", start, end))
-
-    def search(self, text: str) -> VisitQuerySet:
-        """Title, summary, city, or any name of an institution or person taking part, in any
-        language or script (see `search.matches`)."""
-        institutions = Institution.objects.named(text).values("pk")
-        people = Person.objects.filter(search.matches(text)).values("pk")
-        # As in MemorandumQuerySet.search: each set of keys through its own indexes, then united.
-        by_words = Visit.objects.filter(
-            search_q(text, "title", "summary", "city") | search.matches(text) | Q(leader__in=people)
-        )
-        by_institution = Visit.institutions.through.objects.filter(institution__in=institutions).values("visit")
-        by_participant = Visit.participants.through.objects.filter(person__in=people).values("visit")
-        return self.filter(pk__in=by_words.order_by().values("pk").union(by_institution, by_participant))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> VisitQuerySet:
         """Visits at which a commitment was made that is now overdue."""
@@ -150,8 +137,6 @@ class Visit(SluggedModel):
     )
     city = models.CharField(_("city"), max_length=120, blank=True)
     date = FuzzyDateField(_("date"))
-    date_earliest = models.DateField(null=True, blank=True, editable=False)
-    date_latest = models.DateField(null=True, blank=True, editable=False)
     leader = models.ForeignKey(
         Person,
         verbose_name=_("delegation leader"),
@@ -169,9 +154,7 @@ class Visit(SluggedModel):
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="visits")
     summary = models.TextField(_("summary"), blank=True)
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="visits")
-    search_text = models.TextField(
-        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
-    )
+    search_text = search_keys_field()
 
     objects = SlugManager.from_queryset(VisitQuerySet)()
 
@@ -210,8 +193,19 @@ class Visit(SluggedModel):
     def date_in_words(self) -> str:
         return describe(self.date)
 
+    search_prefetches = (
+        "institutions__alternative_names",
+        "participants__alternative_names",
+        "leader__alternative_names",
+    )
+
     def search_words(self) -> list[str]:
-        return [self.title, self.summary, self.city]
+        """Its own texts and the names, in every language, of the institutions and people taking part."""
+        words = [self.title, self.summary, self.city, *(self.leader.names() if self.leader_id else [])]
+        if self.pk:
+            for named in [*self.institutions.all(), *self.participants.all()]:
+                words += named.names()
+        return words
 
     def clean(self):
         if self.host_country_id and self.host_country_id == self.guest_country_id:
@@ -234,18 +228,6 @@ class MemorandumQuerySet(BilateralQuerySet):
 
     def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> MemorandumQuerySet:
         return self.filter(overlapping_q("signed", start, end))
-
-    def search(self, text: str) -> MemorandumQuerySet:
-        """Title, summary, or any name of a party or signatory, in any language or script."""
-        institutions = Institution.objects.named(text).values("pk")
-        people = Person.objects.filter(search.matches(text)).values("pk")
-        # Two sets of keys, each found through its own indexes (trigram on PostgreSQL), then united:
-        # one OR across the joins would have to test every memorandum in turn.
-        by_words = Memorandum.objects.filter(search_q(text, "title", "summary") | search.matches(text))
-        by_names = Signatory.objects.filter(Q(institution__in=institutions) | Q(person__in=people))
-        # One IN over the union, not an OR of two: PostgreSQL then joins against one hashed set of
-        # keys, where an OR left it scanning the signatories once per memorandum.
-        return self.filter(pk__in=by_words.order_by().values("pk").union(by_names.values("memorandum")))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> MemorandumQuerySet:
         """Memoranda that created a commitment which is now overdue."""
@@ -390,8 +372,6 @@ class Memorandum(SluggedModel):
         related_name="memoranda",
     )
     signed = FuzzyDateField(_("signed on"))
-    signed_earliest = models.DateField(null=True, blank=True, editable=False)
-    signed_latest = models.DateField(null=True, blank=True, editable=False)
     signed_at = models.CharField(_("signed at (city)"), max_length=120, blank=True)
     visit = models.ForeignKey(
         Visit,
@@ -402,8 +382,6 @@ class Memorandum(SluggedModel):
         related_name="memoranda",
     )
     valid_until = FuzzyDateField(_("valid until"))
-    valid_until_earliest = models.DateField(null=True, blank=True, editable=False)
-    valid_until_latest = models.DateField(null=True, blank=True, editable=False)
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="memoranda")
     summary = models.TextField(_("summary"), blank=True)
     related = models.ManyToManyField(
@@ -415,9 +393,7 @@ class Memorandum(SluggedModel):
         verbose_name=_("related memoranda"),
     )
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="memoranda")
-    search_text = models.TextField(
-        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
-    )
+    search_text = search_keys_field()
 
     objects = SlugManager.from_queryset(MemorandumQuerySet)()
 
@@ -461,8 +437,15 @@ class Memorandum(SluggedModel):
     def signed_in_words(self) -> str:
         return describe(self.signed)
 
+    search_prefetches = ("signatories__institution__alternative_names", "signatories__person__alternative_names")
+
     def search_words(self) -> list[str]:
-        return [self.title, self.summary, self.signed_at]
+        """Its own texts and the names, in every language, of its parties and signers."""
+        words = [self.title, self.summary, self.signed_at]
+        if self.pk:
+            for signatory in self.signatories.all():
+                words += signatory.institution.names() + (signatory.person.names() if signatory.person_id else [])
+        return words
 
     @property
     def valid_until_in_words(self) -> str:
@@ -515,8 +498,9 @@ class SignatoryManager(models.Manager):
 
 
 @keeps_history()
-class Signatory(models.Model):
-    """An institution that is party to a memorandum, and the person who signed for it."""
+class Signatory(TrackerModel):
+    """An institution that is party to a memorandum, and the person who signed for it. The
+    memorandum's search keys hold their names, so saving or deleting one keys it again."""
 
     memorandum = models.ForeignKey(Memorandum, on_delete=models.CASCADE, related_name="signatories")
     institution = models.ForeignKey(
@@ -548,6 +532,17 @@ class Signatory(models.Model):
 
     natural_key.dependencies = ["agreements.memorandum", "agreements.institution"]
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.memorandum.refresh_search_text()
+
+    def delete(self, *args, **kwargs):
+        memorandum = self.memorandum
+        deleted = super().delete(*args, **kwargs)
+        if Memorandum.objects.filter(pk=memorandum.pk).exists():  # not deleted with it
+            memorandum.refresh_search_text()
+        return deleted
+
 
 class MemorandumRelationManager(models.Manager):
     def get_by_natural_key(self, source: str, kind: str, target: str) -> MemorandumRelation:
@@ -555,7 +550,7 @@ class MemorandumRelationManager(models.Manager):
 
 
 @keeps_history()
-class MemorandumRelation(models.Model):
+class MemorandumRelation(TrackerModel):
     """A typed link: `source` follows / implements / amends / renews / supersedes `target`."""
 
     class Kind(models.TextChoices):
@@ -604,6 +599,15 @@ class MemorandumRelation(models.Model):
     def inverse_label(self) -> str:
         return self.INVERSE[self.kind]
 
+    def clean(self):
+        if self.source_id and self.source_id == self.target_id:
+            raise ValidationError({"target": _("A memorandum cannot be related to itself.")})
+
+
+# Each rule of a commitment, worded once: for the database's constraint and for clean().
+ONE_ORIGIN = _("A commitment comes from exactly one visit or one memorandum.")
+FULFILLER_NAMED = _("A fulfilled commitment names the visit or memorandum that fulfilled it.")
+
 
 class CommitmentQuerySet(TrackerQuerySet):
     def unresolved(self) -> CommitmentQuerySet:
@@ -640,13 +644,6 @@ class CommitmentQuerySet(TrackerQuerySet):
     def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> CommitmentQuerySet:
         """Commitments whose due date may fall within the range."""
         return self.filter(overlapping_q("due", start, end))
-
-    def search(self, text: str) -> CommitmentQuerySet:
-        """What was promised, its details, its origin's title, or any name of a responsible institution."""
-        institutions = Institution.objects.named(text).values("pk")
-        matching = Commitment.objects.filter(responsible_institutions__in=institutions).values("pk")
-        fields = ("title", "details", "origin_visit__title", "origin_memorandum__title")
-        return self.filter(search_q(text, *fields) | search.matches(text) | Q(pk__in=matching))
 
     def made_at(self, kind: str) -> CommitmentQuerySet:
         """Commitments made at a visit (`kind="visit"`) or in a memorandum (`"memorandum"`)."""
@@ -713,8 +710,6 @@ class Commitment(SluggedModel):
         Institution, verbose_name=_("responsible institutions"), blank=True, related_name="commitments"
     )
     due = FuzzyDateField(_("due"))
-    due_earliest = models.DateField(null=True, blank=True, editable=False)
-    due_latest = models.DateField(null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     fulfilled_by_visit = models.ForeignKey(
         Visit,
@@ -734,9 +729,7 @@ class Commitment(SluggedModel):
     )
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="commitments")
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="commitments")
-    search_text = models.TextField(
-        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
-    )
+    search_text = search_keys_field()
 
     objects = SlugManager.from_queryset(CommitmentQuerySet)()
 
@@ -757,14 +750,14 @@ class Commitment(SluggedModel):
                 condition=Q(origin_visit__isnull=False, origin_memorandum__isnull=True)
                 | Q(origin_visit__isnull=True, origin_memorandum__isnull=False),
                 name="commitment_exactly_one_origin",
-                violation_error_message=_("A commitment comes from exactly one visit or one memorandum."),
+                violation_error_message=ONE_ORIGIN,
             ),
             models.CheckConstraint(
                 condition=~Q(status="fulfilled")
                 | Q(fulfilled_by_visit__isnull=False)
                 | Q(fulfilled_by_memorandum__isnull=False),
                 name="commitment_fulfilled_names_fulfiller",
-                violation_error_message=_("A fulfilled commitment names the visit or memorandum that fulfilled it."),
+                violation_error_message=FULFILLER_NAMED,
             ),
             models.CheckConstraint(
                 condition=Q(due_earliest__isnull=True)
@@ -795,8 +788,15 @@ class Commitment(SluggedModel):
     def due_in_words(self) -> str:
         return describe(self.due)
 
+    search_prefetches = ("responsible_institutions__alternative_names",)
+
     def search_words(self) -> list[str]:
-        return [self.title, self.details]
+        """What was promised, its details, and the names of the institutions responsible for it."""
+        words = [self.title, self.details]
+        if self.pk:
+            for institution in self.responsible_institutions.all():
+                words += institution.names()
+        return words
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         today = today or datetime.date.today()
@@ -807,15 +807,16 @@ class Commitment(SluggedModel):
         )
 
     def clean(self):
-        # A missing origin is left to the database constraint: in an inline the origin is
-        # only set once the parent record is saved.
-        if self.origin_visit_id and self.origin_memorandum_id:
-            message = _("Give exactly one origin: the visit or the memorandum that produced this commitment.")
-            raise ValidationError({"origin_visit": message, "origin_memorandum": message})
+        # The origin as a record, not its key: in an inline under a new visit or memorandum the
+        # origin is the parent being created, which has no key yet. None is reported for the whole
+        # record (an inline's form has only one of the two fields), two on both fields.
+        origins = [origin for origin in (self.origin_visit, self.origin_memorandum) if origin is not None]
+        if not origins:
+            raise ValidationError(ONE_ORIGIN, code="commitment_exactly_one_origin")
+        if len(origins) > 1:
+            raise ValidationError({"origin_visit": ONE_ORIGIN, "origin_memorandum": ONE_ORIGIN})
         if self.status == self.Status.FULFILLED and not (self.fulfilled_by_visit_id or self.fulfilled_by_memorandum_id):
-            raise ValidationError(
-                {"status": _("A fulfilled commitment must name the visit or memorandum that fulfilled it.")}
-            )
+            raise ValidationError({"status": FULFILLER_NAMED})
 
     def mark_fulfilled(self, *, by: Visit | Memorandum) -> None:
         if isinstance(by, Visit):

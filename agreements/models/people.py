@@ -8,12 +8,14 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .. import search
-from .base import Language, SluggedModel, SlugManager, TrackerQuerySet, keeps_history, search_q
+from .base import Language, SluggedModel, SlugManager, TrackerModel, TrackerQuerySet, keeps_history, search_keys_field
 from .reference import Country, Source
 
 
-class AlternativeName(models.Model):
+class AlternativeName(TrackerModel):
+    """Another name of an institution or a person, in a language or script of its own. Saving or
+    deleting one keys its owner (and the records naming the owner) again."""
+
     class Kind(models.TextChoices):
         OFFICIAL = "official", _("official name")
         SHORT = "short", _("short name")
@@ -30,6 +32,22 @@ class AlternativeName(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+    owner_field = ""  # the foreign key to the institution or person it names
+
+    @property
+    def owner(self) -> Institution | Person:
+        return getattr(self, self.owner_field)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.owner.names_changed()
+
+    def delete(self, *args, **kwargs):
+        owner = self.owner
+        deleted = super().delete(*args, **kwargs)
+        owner.names_changed()
+        return deleted
 
 
 # Which alternative name stands for a record in a reader's language, best first; abbreviations
@@ -54,25 +72,35 @@ class NamedInLanguages:
             return self.name
         return min(candidates, key=lambda alternative: DISPLAY_NAME_KINDS.index(alternative.kind)).name
 
-    def search_words(self) -> list[str]:
-        """What `search_text` keys: the name and every alternative name (a query unless prefetched)."""
-        words = [self.name, getattr(self, "title", "")]
-        if self.pk:
-            words += [alternative.name for alternative in self.alternative_names.all()]
-        return words
+    search_prefetches = ("alternative_names",)
 
-    def refresh_search_text(self) -> None:
-        """Store the keys again, after an alternative name changed (one update, no signals)."""
-        self.search_text = search.search_text(*self.search_words())
-        type(self).objects.filter(pk=self.pk).update(search_text=self.search_text)
+    def names(self) -> list[str]:
+        """The name and every alternative name (a query unless prefetched)."""
+        if not self.pk:
+            return [self.name]
+        return [self.name, *(alternative.name for alternative in self.alternative_names.all())]
+
+    def search_words(self) -> list[str]:
+        return [*self.names(), getattr(self, "title", "")]
+
+    def records_naming_it(self) -> list[models.QuerySet]:
+        """The records whose search keys hold this one's names."""
+        return []
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        for records in self.records_naming_it():
+            records.rebuild_search_text()
+
+    def names_changed(self) -> None:
+        """An alternative name was added, changed or removed: key this record and those naming it again."""
+        if type(self).objects.filter(pk=self.pk).exists():  # not on its way out with its names
+            self.refresh_search_text()
+            for records in self.records_naming_it():
+                records.rebuild_search_text()
 
 
 class InstitutionQuerySet(TrackerQuerySet):
-    def named(self, text: str) -> InstitutionQuerySet:
-        """Institutions whose name or any alternative name (any language) contains `text`, or
-        whose search keys hold every word of it (any script or spelling, see `search.matches`)."""
-        return self.filter(search_q(text, "name", "alternative_names__name") | search.matches(text)).distinct()
-
     def for_detail(self) -> InstitutionQuerySet:
         """What the institution page shows, in a fixed number of queries."""
         from .chain import Commitment, Memorandum, Visit
@@ -133,9 +161,7 @@ class Institution(NamedInLanguages, SluggedModel):
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="institutions")
-    search_text = models.TextField(
-        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
-    )
+    search_text = search_keys_field()
 
     objects = SlugManager.from_queryset(InstitutionQuerySet)()
 
@@ -153,8 +179,26 @@ class Institution(NamedInLanguages, SluggedModel):
     def slug_source(self) -> str:
         return self.name
 
+    def records_naming_it(self) -> list[models.QuerySet]:
+        from .chain import Commitment, Memorandum, Visit
 
-class InstitutionNameManager(models.Manager):
+        return [
+            Memorandum.objects.filter(signatories__institution=self),
+            Visit.objects.filter(institutions=self),
+            Commitment.objects.filter(responsible_institutions=self),
+        ]
+
+
+class AlternativeNameQuerySet(TrackerQuerySet):
+    def delete(self):
+        owners = [name.owner for name in self.select_related(self.model.owner_field)]
+        deleted = super().delete()
+        for owner in dict.fromkeys(owners):
+            owner.names_changed()
+        return deleted
+
+
+class InstitutionNameManager(models.Manager.from_queryset(AlternativeNameQuerySet)):
     def get_by_natural_key(self, institution: str, name: str) -> InstitutionName:
         return self.get(institution__slug=institution, name=name)
 
@@ -164,6 +208,7 @@ class InstitutionName(AlternativeName):
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="alternative_names")
 
     objects = InstitutionNameManager()
+    owner_field = "institution"
 
     class Meta:
         verbose_name = _("alternative name")
@@ -192,9 +237,7 @@ class Person(NamedInLanguages, SluggedModel):
     )
     country = models.ForeignKey(Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="people")
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="people")
-    search_text = models.TextField(
-        _("search keys"), blank=True, default="", editable=False, help_text=_("Filled on save from the names.")
-    )
+    search_text = search_keys_field()
 
     objects = SlugManager.from_queryset(TrackerQuerySet)()
 
@@ -209,8 +252,17 @@ class Person(NamedInLanguages, SluggedModel):
     def slug_source(self) -> str:
         return self.name
 
+    def records_naming_it(self) -> list[models.QuerySet]:
+        from .chain import Memorandum, Visit
 
-class PersonNameManager(models.Manager):
+        return [
+            Memorandum.objects.filter(signatories__person=self),
+            Visit.objects.filter(participants=self),
+            Visit.objects.filter(leader=self),
+        ]
+
+
+class PersonNameManager(models.Manager.from_queryset(AlternativeNameQuerySet)):
     def get_by_natural_key(self, person: str, name: str) -> PersonName:
         return self.get(person__slug=person, name=name)
 
@@ -220,6 +272,7 @@ class PersonName(AlternativeName):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="alternative_names")
 
     objects = PersonNameManager()
+    owner_field = "person"
 
     class Meta:
         verbose_name = _("alternative name")

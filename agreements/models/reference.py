@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -115,13 +116,20 @@ class Country(TrackerModel):
 
 
 class SectorQuerySet(TrackerQuerySet):
-    def with_descendants(self, slug: str) -> SectorQuerySet:
-        """The sector named by `slug` and every sector below it (three levels deep)."""
-        return self.filter(Q(slug=slug) | Q(parent__slug=slug) | Q(parent__parent__slug=slug))
+    def with_descendants(self, *slugs: str) -> SectorQuerySet:
+        """The sectors named by `slugs` and every sector below them."""
+        condition = Q()
+        for path in Sector.paths_up():
+            condition |= Q(**{f"{path}slug__in": slugs})
+        return self.filter(condition)
 
 
 @keeps_history()
 class Sector(SluggedModel):
+    """A field of cooperation, in a tree of at most MAX_DEPTH levels (healthcare › oncology)."""
+
+    MAX_DEPTH = 3
+
     name = models.CharField(_("name"), max_length=120)
     name_ru = models.CharField(_("name in Russian"), max_length=120, blank=True)
     name_ar = models.CharField(_("name in Arabic"), max_length=120, blank=True)
@@ -157,6 +165,37 @@ class Sector(SluggedModel):
     def slug_source(self) -> str:
         return self.name
 
+    @classmethod
+    def paths_up(cls, prefix: str = "") -> list[str]:
+        """The lookups from a sector at `prefix` to itself and each level above it:
+        "", "parent__", "parent__parent__"."""
+        return [prefix + "parent__" * level for level in range(cls.MAX_DEPTH)]
+
+    def depth(self) -> int:
+        """1 for a top-level sector, 2 for its children, and so on (a query per level)."""
+        level, parent = 1, self.parent
+        while parent is not None and level <= self.MAX_DEPTH:
+            level, parent = level + 1, parent.parent
+        return level
+
+    def clean(self):
+        if self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A sector cannot be its own parent.")})
+        ancestor = self.parent
+        while ancestor is not None:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("A sector cannot be placed below one of its own subsectors.")})
+            ancestor = ancestor.parent
+        levels_below = 0
+        if self.pk:
+            below = Sector.objects.filter(pk=self.pk)
+            while (below := Sector.objects.filter(parent__in=below)).exists():
+                levels_below += 1
+        if (self.parent.depth() if self.parent else 0) + 1 + levels_below > self.MAX_DEPTH:
+            raise ValidationError(
+                {"parent": _("Sectors go at most %(depth)s levels deep.") % {"depth": self.MAX_DEPTH}}
+            )
+
     @property
     def localized_name(self) -> str:
         """The name in the active language when the sector has one, else the English name."""
@@ -181,8 +220,6 @@ class Source(SluggedModel):
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
     published = FuzzyDateField(_("published"))
-    published_earliest = models.DateField(null=True, blank=True, editable=False)
-    published_latest = models.DateField(null=True, blank=True, editable=False)
     url = models.URLField(_("URL"), max_length=500, blank=True)
     reference = models.CharField(
         _("reference"), max_length=200, blank=True, help_text=_("File name, archive number or other reference.")

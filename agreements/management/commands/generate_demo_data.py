@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import datetime
-import functools
 import itertools
 import random
 import time
@@ -20,7 +19,6 @@ from django.utils import translation
 from django.utils.text import slugify
 from django_countries import countries as iso_countries
 
-from agreements import search
 from agreements.fuzzydates import FuzzyDate
 from agreements.models import (
     Commitment,
@@ -35,6 +33,7 @@ from agreements.models import (
     Signatory,
     Source,
     Visit,
+    update_statistics,
 )
 
 PREFIX = "demo-"
@@ -237,15 +236,11 @@ WEIGHTED = {
 
 
 class Dates:
-    """EDTF strings of every precision, parsed once each.
-
-    FuzzyDate.parse runs a full EDTF grammar and costs milliseconds, so the generator
-    draws from a fixed pool of distinct strings and keeps their bounds.
-    """
+    """EDTF strings of every precision, from a fixed pool of distinct strings (a record's bounds
+    are worked out on write, once per distinct string: see `agreements.fuzzydates`)."""
 
     def __init__(self, rng: random.Random, size: int):
         self.rng = rng
-        self.bounds: dict[str, FuzzyDate] = {}
         self.pool: dict[str, list[str]] = {}
         precisions, weights = zip(*WEIGHTED["precision"], strict=True)
         total = sum(weights)
@@ -285,41 +280,21 @@ class Dates:
             precision = self.rng.choices(self.precisions, cum_weights=self.weights)[0]
         return self.rng.choice(self.pool[precision])
 
-    def parse(self, value: str) -> FuzzyDate:
-        if value not in self.bounds:
-            self.bounds[value] = FuzzyDate.parse(value)
-        return self.bounds[value]
-
-    def fill(self, instance, field: str, value: str) -> None:
-        """Set a fuzzy date and its bounds, as the pre_save signal would (bulk_create skips it)."""
-        fuzzy = self.parse(value)
-        setattr(instance, field, fuzzy.edtf)
-        setattr(instance, f"{field}_earliest", fuzzy.earliest)
-        setattr(instance, f"{field}_latest", fuzzy.latest)
+    @staticmethod
+    def parse(value: str) -> FuzzyDate:
+        return FuzzyDate.parse(value)
 
 
-@functools.cache
-def text_keys(text: str) -> tuple[str, ...]:
-    return tuple(line for line in search.search_text(text).split("\n") if line)
-
-
-def search_keys(*texts: str) -> str:
-    """What `search.search_text(*texts)` gives, keying each distinct text once: titles and
-    names repeat across thousands of generated records, and keying costs a transliteration."""
-    return "\n".join(dict.fromkeys(key for text in texts for key in text_keys(text)))
-
-
-def wipe(queryset) -> int:
-    """Delete with one DELETE statement.
-
-    TrackerQuerySet.delete() checks every row for many-to-many links and Django's collector
-    loads every row first; both take minutes at this scale. The caller deletes in
-    dependency order, so nothing is left dangling.
-    """
-    return queryset._raw_delete(queryset.db)
+def write(model, records: list) -> list:
+    """Write new records through the models' own write path (`prepare_for_write`: slug, date
+    bounds, search keys), a batch at a time."""
+    for record in records:
+        record.prepare_for_write()
+    return model.objects.bulk_create(records, batch_size=BATCH)
 
 
 def clear_demo_rows() -> int:
+    """Delete every demo record, in dependency order, with the querysets' own delete()."""
     demo = {"slug__startswith": PREFIX}
     deleted = 0
     for model, fields in [
@@ -331,35 +306,31 @@ def clear_demo_rows() -> int:
     ]:
         for field in fields:
             through = getattr(model, field).through
-            owner = model._meta.model_name
-            deleted += wipe(through.objects.filter(**{f"{owner}__slug__startswith": PREFIX}))
-    deleted += wipe(Commitment.objects.filter(**demo))
-    deleted += wipe(MemorandumRelation.objects.filter(source__slug__startswith=PREFIX))
-    deleted += wipe(Signatory.objects.filter(memorandum__slug__startswith=PREFIX))
-    deleted += wipe(Memorandum.objects.filter(**demo))
-    deleted += wipe(Visit.objects.filter(**demo))
-    deleted += wipe(PersonName.objects.filter(person__slug__startswith=PREFIX))
-    deleted += wipe(Person.objects.filter(**demo))
-    deleted += wipe(InstitutionName.objects.filter(institution__slug__startswith=PREFIX))
-    deleted += wipe(Institution.objects.filter(**demo))
-    deleted += wipe(Source.objects.filter(**demo))
-    deleted += wipe(Sector.objects.filter(**demo, parent__isnull=False))
-    deleted += wipe(Sector.objects.filter(**demo))
+            deleted += through.objects.filter(**{f"{model._meta.model_name}__slug__startswith": PREFIX}).delete()[0]
+    deleted += Commitment.objects.filter(**demo).delete()[0]
+    deleted += MemorandumRelation.objects.filter(source__slug__startswith=PREFIX).delete()[0]
+    deleted += Memorandum.objects.filter(**demo).delete()[0]
+    deleted += Visit.objects.filter(**demo).delete()[0]
+    deleted += Person.objects.filter(**demo).delete()[0]
+    deleted += Institution.objects.filter(**demo).delete()[0]
+    deleted += Source.objects.filter(**demo).delete()[0]
+    deleted += Sector.objects.filter(**demo, parent__isnull=False).delete()[0]
+    deleted += Sector.objects.filter(**demo).delete()[0]
     return deleted
 
 
 @contextlib.contextmanager
-def trigram_indexes_set_aside(log):
-    """On PostgreSQL, drop the trigram search indexes while rows are written and build them
-    again at the end, in the caller's transaction: building a GIN index once is many times
-    faster than updating it for each of two million rows. Elsewhere, nothing to do."""
+def search_indexes_set_aside(log):
+    """On PostgreSQL, drop the GIN search indexes while rows are written and build them again at
+    the end, in the caller's transaction: building a GIN index once is many times faster than
+    updating it for each of two million rows. Elsewhere, nothing to do."""
     if connection.vendor != "postgresql":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND tablename LIKE 'agreements%%' AND indexdef LIKE '%%gin_trgm_ops%%'"
+            "AND tablename LIKE 'agreements%%' AND indexdef LIKE '%%USING gin%%'"
         )
         indexes = cursor.fetchall()
         for name, _definition in indexes:
@@ -396,12 +367,13 @@ class Generator:
 
     def run(self) -> dict[str, int]:
         counts: dict[str, int] = {}
-        with transaction.atomic(), trigram_indexes_set_aside(self.log):
+        with transaction.atomic(), search_indexes_set_aside(self.log):
             for step in self.steps():
                 started = time.monotonic()
                 with transaction.atomic():
                     counts[step.__name__] = step()
                 self.log(f"{step.__name__}: {counts[step.__name__]} in {time.monotonic() - started:.1f}s")
+            update_statistics(Source, Institution, Person, Visit, Memorandum, Signatory, MemorandumRelation, Commitment)
         return counts
 
     def steps(self) -> list:
@@ -476,9 +448,9 @@ class Generator:
                     url=f"https://news.example.org/{slugify(publisher)}/{i}",
                     summary=f"{publisher} reports talks on {topic}.",
                 )
-                self.dates.fill(source, "published", self.dates.pick("day"))
+                source.published = self.dates.pick("day")
                 batch.append(source)
-            self.source_ids += [s.pk for s in Source.objects.bulk_create(batch, batch_size=BATCH)]
+            self.source_ids += [s.pk for s in write(Source, batch)]
         return total
 
     def some_sources(self, most: int = 2) -> list[int]:
@@ -517,13 +489,13 @@ class Generator:
                 abbreviation = "".join(word[0] for word in en.split() if word[0].isupper())
                 kind = InstitutionName.Kind.ABBREVIATION
                 own.append(InstitutionName(institution=institution, name=abbreviation, language="en", kind=kind))
-            institution.search_text = search_keys(en, *(name.name for name in own))
             names += own
-        Institution.objects.bulk_create(institutions, batch_size=BATCH)
+        write(Institution, institutions)
         for institution, (c, *_) in zip(institutions, rows, strict=True):
             self.institutions_of[c].append(institution.pk)
             self.institution_country[institution.pk] = c
         InstitutionName.objects.bulk_create(names, batch_size=BATCH)
+        Institution.store_search_keys(institutions)
         return len(institutions)
 
     def people(self) -> int:
@@ -551,8 +523,7 @@ class Generator:
                 )
             )
             alternatives.append(f"{first_alt} {last_alt}" if first_alt else "")
-            people[-1].search_text = search_keys(name, people[-1].title, alternatives[-1])
-        Person.objects.bulk_create(people, batch_size=BATCH)
+        write(Person, people)
         names = []
         for person, alternative in zip(people, alternatives, strict=True):
             c = self.institution_country[person.institution_id]
@@ -561,6 +532,7 @@ class Generator:
             if alternative:
                 names.append(PersonName(person=person, name=alternative, language=self.traditions[c]))
         PersonName.objects.bulk_create(names, batch_size=BATCH)
+        Person.store_search_keys(people)
         return len(people)
 
     # ------------------------------------------------------------ the chain
@@ -593,11 +565,10 @@ class Generator:
                 )
                 if self.people_of[guest] and self.rng.random() < 0.7:
                     visit.leader_id = self.rng.choice(self.people_of[guest])
-                self.dates.fill(visit, "date", self.dates.pick("day", "day", "interval", "month", "unknown"))
+                visit.date = self.dates.pick("day", "day", "interval", "month", "unknown")
                 visit.topic = topic
-                visit.search_text = search_keys(*visit.search_words())
                 batch.append(visit)
-            Visit.objects.bulk_create(batch, batch_size=BATCH)
+            write(Visit, batch)
             links: list[list] = [[], [], [], []]
             for visit in batch:
                 host, guest = self.index[visit.host_country_id], self.index[visit.guest_country_id]
@@ -611,6 +582,7 @@ class Generator:
                     links[3].append(Through[3](visit_id=visit.pk, source_id=source))
             for model, rows in zip(Through, links, strict=True):
                 model.objects.bulk_create(rows, batch_size=BATCH)
+            Visit.store_search_keys(batch)
         return total
 
     @property
@@ -648,16 +620,16 @@ class Generator:
                     visit_id=visit[0] if visit else None,
                     summary=self.rng.choice(SUMMARIES).format(topic=self.rng.choice(TOPICS), city=self.capitals[a]),
                 )
-                self.dates.fill(memorandum, "signed", signed)
+                memorandum.signed = signed
                 valid_until = ""
-                if memorandum.signed_earliest and self.rng.random() < 0.4:
-                    valid_until = str(memorandum.signed_earliest.year + self.rng.choice([3, 5, 10]))
-                self.dates.fill(memorandum, "valid_until", valid_until)
+                signed_earliest = self.dates.parse(signed).earliest
+                if signed_earliest and self.rng.random() < 0.4:
+                    valid_until = str(signed_earliest.year + self.rng.choice([3, 5, 10]))
+                memorandum.valid_until = valid_until
                 memorandum.topics = topics
-                memorandum.search_text = search_keys(*memorandum.search_words())
                 memorandum.pair = (a, b)
                 batch.append(memorandum)
-            Memorandum.objects.bulk_create(batch, batch_size=BATCH)
+            write(Memorandum, batch)
             sectors, sources, signatories = [], [], []
             for memorandum in batch:
                 a, b = memorandum.pair
@@ -677,6 +649,7 @@ class Generator:
             Sectors.objects.bulk_create(sectors, batch_size=BATCH)
             Sources.objects.bulk_create(sources, batch_size=BATCH)
             Signatory.objects.bulk_create(signatories, batch_size=BATCH)
+            Memorandum.store_search_keys(batch)
         return self.n
 
     def by_pair(self) -> dict[frozenset, list[tuple[datetime.date, str, int]]]:
@@ -723,18 +696,16 @@ class Generator:
                     topic = self.rng.randrange(len(self.sector_ids))
                     city = self.capitals[self.rng.choice((a, b))]
                     title = self.rng.choice(COMMITMENT_TITLES).format(topic=self.sector_topics[topic], city=city)
-                    commitment = Commitment(
-                        title=title, slug=self.slug("c", total, title), details="", search_text=search_keys(title)
-                    )
+                    commitment = Commitment(title=title, slug=self.slug("c", total, title), details="")
                     setattr(commitment, f"origin_{kind}_id", pk)
-                    self.dates.fill(commitment, "due", self.dates.pick("month", "year", "season", "day", "unknown"))
+                    commitment.due = self.dates.pick("month", "year", "season", "day", "unknown")
                     commitment.status = self.weighted("commitment_status")
                     if commitment.status == Commitment.Status.FULFILLED:
                         self.fulfil(commitment, a, b, date)
                     commitment.links = (a, b, topic)
                     batch.append(commitment)
                     total += 1
-            Commitment.objects.bulk_create(batch, batch_size=BATCH)
+            write(Commitment, batch)
             countries, sectors, sources = [], [], []
             for commitment in batch:
                 a, b, topic = commitment.links
