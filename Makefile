@@ -54,7 +54,7 @@ bench: venv
 # (no entry left empty or fuzzy), then `make compilemessages` and commit both .po and .mo.
 MESSAGES_IGNORE := --ignore=.venv --ignore=bench --ignore=tests --ignore=staticfiles --ignore=docs
 messages: venv
-	$(PYTHON) manage.py makemessages -l ru -l ar --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	$(PYTHON) manage.py makemessages -l ru -l ar --no-obsolete --no-wrap --add-location=file $(MESSAGES_IGNORE)
 
 compilemessages: venv
 	$(PYTHON) manage.py compilemessages --ignore=.venv

@@ -1,23 +1,20 @@
-"""The filters of the memorandum, visit and commitment lists and of their exports.
+"""The filters of the memorandum, visit and commitment lists, of their downloads and of the API.
 
-Every list reads the same query parameters: sector, country, pair, institution, kind,
-status, from, to, overdue, q and sort (plus dormant on memoranda). Each option of a
-select shows how many records it would give, counted with the other filters applied.
+Every list reads the same query parameters: q, sector, country, pair, institution, kind,
+status, from, to, overdue and sort (plus dormant and legally_binding on memoranda). A filter
+may be given several times (`?country=OM&country=CU`): its values combine with OR, different
+filters with AND. Each option shows how many records it would give, counted with the other
+filters applied (`facet_counts`).
 """
 
 from __future__ import annotations
 
 import datetime
-import html
 from collections import Counter
 
 import django_filters
 from django import forms
-from django.db.models import Case, Count, F, QuerySet, Value, When
-from django.forms.utils import flatatt
-from django.utils.choices import BaseChoiceIterator
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -25,15 +22,33 @@ from .caching import cached
 from .models import Commitment, Country, Institution, Memorandum, Sector, Visit
 
 
-class UpperChoiceField(django_filters.fields.ChoiceField):
-    """Country codes are accepted in either case: ?country=om is ?country=OM."""
+def as_list(value) -> list:
+    """A filter's values: a query string gives a list, a plain dict (a script, a test) may give one value."""
+    if value in (None, ""):
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+class ChoicesField(forms.MultipleChoiceField):
+    """One or more of the choices."""
 
     def to_python(self, value):
-        return super().to_python(value).upper()
+        return super().to_python(as_list(value))
 
 
-class CountryFilter(django_filters.ChoiceFilter):
-    field_class = UpperChoiceField
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    field_class = ChoicesField
+
+
+class CountryCodesField(ChoicesField):
+    """ISO country codes in either case: ?country=om is ?country=OM."""
+
+    def to_python(self, value):
+        return [code.strip().upper() for code in super().to_python(value)]
+
+
+class CountryFilter(ChoicesFilter):
+    field_class = CountryCodesField
 
 
 class PairField(forms.CharField):
@@ -57,45 +72,62 @@ class PairFilter(django_filters.Filter):
     field_class = PairField
 
 
-class QuickSelect(forms.Select):
-    """A select written out in Python. Django renders every option through a template of its own,
-    which for the 2,000 institutions of an archive took most of a list page's time; the markup is
-    the same."""
+class TextInputs(forms.Widget):
+    """One text box per value given, and an empty one to add another: `?institution=a&institution=b`."""
 
-    def render(self, name, value, attrs=None, renderer=None):
-        selected = self.format_value(value)[:1]  # like Select: only the first matching option
-        options = []
-        for option_value, label in self.choices:
-            if isinstance(label, list | tuple):  # option groups: left to Django
-                return super().render(name, value, attrs, renderer)
-            option_value = "" if option_value is None else str(option_value)
-            shown = label.__html__() if hasattr(label, "__html__") else html.escape(str(label), quote=True)
-            if option_value in selected:
-                selected = []
-                options.append(f'<option value="{html.escape(option_value)}" selected>{shown}</option>')
-            else:
-                options.append(f'<option value="{html.escape(option_value)}">{shown}</option>')
-        attributes = flatatt(self.build_attrs(self.attrs, attrs))
-        markup = f'<select name="{html.escape(name)}"{attributes}>{"".join(options)}</select>'
-        return mark_safe(markup)  # nosec B308 B703 # every value and label is escaped above
+    template_name = "includes/widgets/text_inputs.html"
+
+    def format_value(self, value):
+        return [item for item in as_list(value) if item]
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
 
 
-class Options(BaseChoiceIterator):
-    """Options already in (value, label) form, shared rather than copied. Django checks the form of
-    every option on each pass over a plain list, and copies the list with each form: for the
-    2,000 institutions of an archive that cost more than writing the page."""
+class InstitutionsField(forms.Field):
+    """Institutions named by slug, or by any word of any of their names: each value is the set of
+    institutions it names, and a value that names none is an error that quotes it."""
 
-    def __init__(self, choices):
-        self.choices = list(choices)
+    widget = TextInputs
 
-    def __iter__(self):
-        return iter(self.choices)
+    def to_python(self, value) -> list[tuple[str, list[int]]]:
+        values = [item.strip() for item in as_list(value) if item and item.strip()]
+        named = []
+        for item in values:
+            institutions = list(Institution.objects.filter(slug=item).values_list("pk", flat=True))
+            institutions = institutions or list(Institution.objects.search(item).values_list("pk", flat=True)[:50])
+            if not institutions:
+                raise forms.ValidationError(
+                    _("No institution is called “%(value)s”."), code="invalid_choice", params={"value": item}
+                )
+            named.append((item, institutions))
+        return named
 
-    def __len__(self) -> int:
-        return len(self.choices)
 
-    def __deepcopy__(self, memo) -> Options:
-        return self  # never changed in place: add_counts() sets new Options
+class InstitutionFilter(django_filters.Filter):
+    field_class = InstitutionsField
+
+
+class ISODateInput(forms.DateInput):
+    """A text box for an ISO date: the browser's own date box shows the reader's local format
+    (mm/dd/yyyy), which the messages could not name."""
+
+    input_type = "text"
+
+    def __init__(self):
+        super().__init__(
+            format="%Y-%m-%d",
+            attrs={
+                "placeholder": "YYYY-MM-DD",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "size": 10,
+                "dir": "ltr",
+            },
+        )
 
 
 def sector_choices() -> list[tuple[str, str]]:
@@ -109,8 +141,7 @@ def sector_choices() -> list[tuple[str, str]]:
     def walk(parent_id: int | None, depth: int) -> None:
         for sector in children.get(parent_id, []):
             choices.append((sector.slug, "\u2003" * depth + sector.localized_name))
-            if depth < 2:
-                walk(sector.pk, depth + 1)
+            walk(sector.pk, depth + 1)
 
     walk(None, 0)
     return choices
@@ -120,16 +151,13 @@ def country_choices() -> list[tuple[str, str]]:
     return sorted(((c.code.code, c.name) for c in Country.objects.all()), key=lambda choice: choice[1])
 
 
-def institution_choices() -> list[tuple[str, str]]:
-    return list(Institution.objects.values_list("slug", "name"))
-
-
 SORT_CHOICES = [
     ("-date", _("Newest first")),
     ("date", _("Oldest first")),
     ("title", _("Title A–Z")),
     ("-title", _("Title Z–A")),
 ]
+DATE_MESSAGE = _("Enter a date as YYYY-MM-DD, for example 2025-10-06.")
 
 
 class TrackerFilterForm(forms.Form):
@@ -142,101 +170,83 @@ class TrackerFilterForm(forms.Form):
 
 
 class TrackerFilterSet(django_filters.FilterSet):
-    """What the three lists share. A subclass names its date field and the paths of its facets."""
+    """What the three lists share. A subclass names its date field, the two paths to its countries
+    and its facets; each `filter_<name>` method is the rule of one filter, on the record's QuerySet."""
 
     date_field = ""
     country_paths: tuple[str, ...] = ()
-    institution_path = ""
+    choice_facets = ("sector", "country", "kind", "status")
+    boolean_facets: tuple[str, ...] = ("overdue",)
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
-    sector = django_filters.ChoiceFilter(
-        widget=QuickSelect,
+    sector = ChoicesFilter(
         label=_("Sector"),
         choices=sector_choices,
         method="filter_sector",
-        empty_label=_("All sectors"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     country = CountryFilter(
-        widget=QuickSelect,
         label=_("Country"),
         choices=country_choices,
         method="filter_country",
-        empty_label=_("All countries"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
         error_messages={"invalid_choice": _("There is no country “%(value)s” in the tracker.")},
     )
     pair = PairFilter(label=_("Pair of countries"), method="filter_pair", help_text=_("For example BY-OM."))
-    institution = django_filters.ChoiceFilter(
-        widget=QuickSelect,
+    institution = InstitutionFilter(
         label=_("Institution"),
-        choices=institution_choices,
         method="filter_institution",
-        empty_label=_("All institutions"),
-        error_messages={"invalid_choice": _("There is no institution “%(value)s” in the tracker.")},
+        help_text=_("A name in any language, or the institution's short address name."),
     )
-    kind = django_filters.ChoiceFilter(
-        widget=QuickSelect, label=_("Kind"), method="filter_kind", empty_label=_("All kinds")
-    )
-    status = django_filters.ChoiceFilter(
-        widget=QuickSelect, label=_("Status"), method="filter_status", empty_label=_("Any status")
-    )
+    kind = ChoicesFilter(label=_("Kind"), method="filter_kind")
+    status = ChoicesFilter(label=_("Status"), method="filter_status")
     # `from` is a Python keyword, so these two are declared through the class namespace.
     locals()["from"] = django_filters.DateFilter(
-        label=_("From"),
-        method="filter_dates",
-        error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2025-10-06.")},
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("From"), method="filter_dates", error_messages={"invalid": DATE_MESSAGE}, widget=ISODateInput()
     )
     locals()["to"] = django_filters.DateFilter(
-        label=_("To"),
-        method="filter_dates",
-        error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2025-10-06.")},
-        widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("To"), method="filter_dates", error_messages={"invalid": DATE_MESSAGE}, widget=ISODateInput()
     )
     overdue = django_filters.BooleanFilter(
         label=_("Only with overdue commitments"), method="filter_overdue", widget=forms.CheckboxInput
     )
-    sort = django_filters.ChoiceFilter(
-        widget=QuickSelect, label=_("Sort"), choices=SORT_CHOICES, method="filter_nothing", empty_label=None
-    )
+    sort = django_filters.ChoiceFilter(label=_("Sort"), choices=SORT_CHOICES, method="filter_nothing", empty_label=None)
 
     class Meta:
         form = TrackerFilterForm
         fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today: datetime.date | None = None):
+        if queryset is None:
+            queryset = self._meta.model.objects.all()
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.today = today or datetime.date.today()
-        # Read each list of options once, from the cache while the records have not changed:
-        # validating and counting would otherwise both query it.
-        language = get_language()
-        for name in ("sector", "country", "institution"):
-            choices = self.filters[name].extra["choices"]
-            if callable(choices):
-                choices = cached("choices", lambda read=choices: list(read()), name, language)
-            self.filters[name].extra["choices"] = Options(choices)
+        # Read each option list once: validating and counting both ask for it.
+        for name, read in (("sector", sector_choices), ("country", country_choices)):
+            self.filters[name].extra["choices"] = read()
 
-    # ------------------------------------------------------------ filtering
+    # ------------------------------------------------------------ the rule of each filter
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
     def filter_sector(self, queryset, name, value):
-        return queryset.in_sector(value)
+        return queryset.in_sector(*value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.involving(value)
+        return queryset.involving_any(value)
 
     def filter_pair(self, queryset, name, value):
         return queryset.between(*value)
 
     def filter_institution(self, queryset, name, value):
-        return queryset.with_institution(value)
+        return queryset.with_institution(*(pk for _item, pks in value for pk in pks))
 
     def filter_kind(self, queryset, name, value):
-        return queryset.filter(kind=value)
+        return queryset.filter(kind__in=value)
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(status=value)
+        return queryset.filter(status__in=value)
 
     def filter_dates(self, queryset, name, value):
         # Both ends are applied together, once, when the `from` filter runs (or `to` alone).
@@ -268,73 +278,59 @@ class TrackerFilterSet(django_filters.FilterSet):
         """The queryset with every valid filter applied except `excluded`, unordered."""
         queryset = self.queryset.all()
         for name, value in self.form.cleaned_data.items():
-            if name != excluded and name in self.filters:
+            if name != excluded and name in self.filters and value not in (None, "", []):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset.order_by()
 
-    def count_sector(self, queryset) -> Counter:
-        """Records per sector, a parent counting every record of its children once."""
-        records: dict[str, set[int]] = {}
-        rows = queryset.values_list("pk", "sectors__slug", "sectors__parent__slug", "sectors__parent__parent__slug")
-        for pk, *slugs in rows:
-            for slug in filter(None, slugs):
-                records.setdefault(slug, set()).add(pk)
-        return Counter({slug: len(pks) for slug, pks in records.items()})
-
     def kind_option(self):
         """What the kind facet groups by."""
-        return "kind"
+        return F("kind")
 
     def counted_rows(self) -> QuerySet:
-        """(facet, option, number of records) for the total, the country, institution, kind and
-        status facets and each checkbox, every count with all other filters applied: one UNION ALL,
-        so that a first visit to a list runs one query for them instead of one each."""
+        """(facet, option, number of records) for the total and every option of every facet, each
+        count with all other filters applied: one UNION ALL of grouped counts."""
 
         def grouped(facet: str, option, queryset: QuerySet, counted=None) -> QuerySet:
             return queryset.values_list(Value(facet), option).annotate(n=counted or Count("pk"))
 
-        # The country paths name different sides of a record, so their sums count each record once.
         branches = [grouped("total", Value(""), self.queryset_without(""))]
-        branches += [grouped("country", path, self.queryset_without("country")) for path in self.country_paths]
+        # A record in two sectors of one branch of the tree counts once for their parent.
+        branches.append(
+            grouped("sector", F("sectors__lineage__slug"), self.queryset_without("sector"), Count("pk", distinct=True))
+        )
+        # The two sides of a record are two countries, so their sums count each record once.
+        branches += [grouped("country", F(path), self.queryset_without("country")) for path in self.country_paths]
         branches += [
-            grouped(
-                "institution",
-                self.institution_path,
-                self.queryset_without("institution"),
-                Count("pk", distinct=True),
-            ),
             grouped("kind", self.kind_option(), self.queryset_without("kind")),
-            grouped("status", "status", self.queryset_without("status")),
+            grouped("status", F("status"), self.queryset_without("status")),
         ]
-        for name in self.boolean_facets():
+        for name in self.boolean_facets:
             only = self.filters[name].filter(self.queryset_without(name), True)
             branches.append(grouped(name, Value(""), only))
         return branches[0].union(*branches[1:], all=True)
 
-    def filter_key(self) -> tuple:
-        """The valid filters, in a fixed order: what the counts depend on (not sort or page)."""
-        data = self.form.cleaned_data if self.form.is_valid() else {}
-        return tuple(sorted((name, repr(value)) for name, value in data.items() if name != "sort" and value))
-
     def count_facets(self) -> dict:
-        """The total and the number beside every option of every facet, in two queries."""
-        counts: dict = {name: Counter() for name in ("country", "institution", "kind", "status")}
-        counts |= {name: 0 for name in ("total", *self.boolean_facets())}
+        """The total, and the number beside every option of every facet: one query."""
+        counts: dict = {name: Counter() for name in self.choice_facets}
+        counts |= {name: 0 for name in ("total", *self.boolean_facets)}
         for facet, option, n in self.counted_rows():
-            if isinstance(counts[facet], Counter):
-                if option:
+            if facet in self.choice_facets:
+                if option is not None:
                     counts[facet][option] += n
             else:
                 counts[facet] = n
-        counts["sector"] = self.count_sector(self.queryset_without("sector"))
-        return {name: dict(value) if isinstance(value, Counter) else value for name, value in counts.items()}
+        return counts
+
+    def filter_key(self) -> tuple:
+        """The valid filters, in a fixed order: what the counts depend on (not sort or page)."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        return tuple(sorted((name, repr(value)) for name, value in data.items() if name != "sort" and value))
 
     def facet_counts(self) -> dict:
-        """`count_facets()`, cached until the records change."""
+        """`count_facets()`, kept until the records change."""
         if not hasattr(self, "_facet_counts"):
-            self.form.is_valid()
             key = (type(self).__name__, self.today, self.filter_key())
-            self._facet_counts = cached("facets", self.count_facets, *key)
+            self._facet_counts = cached("facets", self.count_facets, *key, worded=False)
         return self._facet_counts
 
     def total(self) -> int:
@@ -342,29 +338,22 @@ class TrackerFilterSet(django_filters.FilterSet):
         return self.facet_counts()["total"]
 
     def add_counts(self) -> None:
-        """Write the number of matching records beside each option and checkbox.
-
-        Options that would give nothing are left out, unless selected.
-        """
+        """Write the number of matching records beside each option and checkbox. Options that would
+        give nothing are left out, unless selected."""
         form = self.form
         all_counts = self.facet_counts()
-        for name in ("sector", "country", "institution", "kind", "status"):
+        for name in self.choice_facets:
             counts = all_counts[name]
             field = form.fields[name]
-            selected = form.data.get(name, "")
-            # The field puts its empty option ("All …") first itself.
-            field.choices = Options(
+            selected = {str(value).upper() for value in form.data.getlist(name)} if form.data else set()
+            field.choices = [
                 (value, f"{label} ({counts.get(value, 0)})")
                 for value, label in field.choices
-                if value and (counts.get(value) or str(value).upper() == selected.upper())
-            )
-        for name in self.boolean_facets():
-            number = all_counts[name]
+                if counts.get(value) or str(value).upper() in selected
+            ]
+        for name in self.boolean_facets:
             # The bound field has already copied the label while validating.
-            form[name].label = form.fields[name].label = f"{self.filters[name].label} ({number})"
-
-    def boolean_facets(self) -> list[str]:
-        return ["overdue"]
+            form[name].label = form.fields[name].label = f"{self.filters[name].label} ({all_counts[name]})"
 
     @property
     def active(self) -> bool:
@@ -375,21 +364,16 @@ class TrackerFilterSet(django_filters.FilterSet):
 class MemorandumFilter(TrackerFilterSet):
     date_field = "signed"
     country_paths = ("country_a__code", "country_b__code")
-    institution_path = "parties__slug"
+    choice_facets = (*TrackerFilterSet.choice_facets, "legally_binding")
+    boolean_facets = ("overdue", "dormant")
 
-    kind = django_filters.ChoiceFilter(
-        widget=QuickSelect,
-        label=_("Kind"),
-        choices=Memorandum.Kind.choices,
-        method="filter_kind",
-        empty_label=_("All kinds"),
-    )
-    status = django_filters.ChoiceFilter(
-        widget=QuickSelect,
-        label=_("Status"),
-        choices=Memorandum.Status.choices,
-        method="filter_status",
-        empty_label=_("Any status"),
+    kind = ChoicesFilter(label=_("Kind"), choices=Memorandum.Kind.choices, method="filter_kind")
+    status = ChoicesFilter(label=_("Status"), choices=Memorandum.Status.choices, method="filter_status")
+    legally_binding = ChoicesFilter(
+        label=_("Legally binding"),
+        choices=[("yes", _("legally binding")), ("no", _("not legally binding")), ("unknown", _("not known"))],
+        method="filter_legally_binding",
+        widget=forms.CheckboxSelectMultiple,
     )
     dormant = django_filters.BooleanFilter(
         label=_("Only dormant"),
@@ -401,32 +385,33 @@ class MemorandumFilter(TrackerFilterSet):
     class Meta(TrackerFilterSet.Meta):
         model = Memorandum
 
+    BINDING = {"yes": Q(legally_binding=True), "no": Q(legally_binding=False), "unknown": Q(legally_binding=None)}
+
+    def filter_legally_binding(self, queryset, name, value):
+        condition = Q()
+        for choice in value:
+            condition |= self.BINDING[choice]
+        return queryset.filter(condition)
+
     def filter_dormant(self, queryset, name, value):
         return queryset.dormant(self.today) if value else queryset
 
-    def boolean_facets(self) -> list[str]:
-        return ["overdue", "dormant"]
+    def counted_rows(self) -> QuerySet:
+        binding = Case(
+            When(legally_binding=True, then=Value("yes")),
+            When(legally_binding=False, then=Value("no")),
+            default=Value("unknown"),
+        )
+        counted = self.queryset_without("legally_binding").values_list(Value("legally_binding"), binding)
+        return super().counted_rows().union(counted.annotate(n=Count("pk")), all=True)
 
 
 class VisitFilter(TrackerFilterSet):
     date_field = "date"
     country_paths = ("host_country__code", "guest_country__code")
-    institution_path = "institutions__slug"
 
-    kind = django_filters.ChoiceFilter(
-        widget=QuickSelect,
-        label=_("Kind"),
-        choices=Visit.Kind.choices,
-        method="filter_kind",
-        empty_label=_("All kinds"),
-    )
-    status = django_filters.ChoiceFilter(
-        widget=QuickSelect,
-        label=_("Status"),
-        choices=Visit.Status.choices,
-        method="filter_status",
-        empty_label=_("Any status"),
-    )
+    kind = ChoicesFilter(label=_("Kind"), choices=Visit.Kind.choices, method="filter_kind")
+    status = ChoicesFilter(label=_("Status"), choices=Visit.Status.choices, method="filter_status")
 
     class Meta(TrackerFilterSet.Meta):
         model = Visit
@@ -442,29 +427,20 @@ class CommitmentFilter(TrackerFilterSet):
         "origin_memorandum__country_a__code",
         "origin_memorandum__country_b__code",
     )
-    institution_path = "responsible_institutions__slug"
 
-    kind = django_filters.ChoiceFilter(
-        widget=QuickSelect,
+    kind = ChoicesFilter(
         label=_("Made at"),
         choices=[("visit", _("a visit")), ("memorandum", _("a memorandum"))],
         method="filter_kind",
-        empty_label=_("A visit or a memorandum"),
     )
-    status = django_filters.ChoiceFilter(
-        widget=QuickSelect,
-        label=_("Status"),
-        choices=Commitment.Status.choices,
-        method="filter_status",
-        empty_label=_("Any status"),
-    )
+    status = ChoicesFilter(label=_("Status"), choices=Commitment.Status.choices, method="filter_status")
     overdue = django_filters.BooleanFilter(label=_("Only overdue"), method="filter_overdue", widget=forms.CheckboxInput)
 
     class Meta(TrackerFilterSet.Meta):
         model = Commitment
 
     def filter_kind(self, queryset, name, value):
-        return queryset.made_at(value)
+        return queryset.made_at(*value)
 
     def kind_option(self):
         return Case(When(origin_visit__isnull=False, then=Value("visit")), default=Value("memorandum"))

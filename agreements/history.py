@@ -27,7 +27,7 @@ def history_prefetches(model: type[Model]) -> list[Prefetch]:
     lookups = [
         Prefetch(field.name, to_attr=PREFETCHED % field.name)
         for field in model._meta.many_to_many
-        if field.remote_field.through._meta.auto_created
+        if field.remote_field.through._meta.auto_created and field.name not in model.history_exclude
     ]
     for name in model.history_parts:
         relation = model._meta.get_field(name)
@@ -67,6 +67,17 @@ def save_versions(records: list[Model], revision: Revision, batch_size: int = 10
     return saved
 
 
+def versioned_fields(model: type[Model]) -> list[str] | None:
+    """The fields a version holds, as django-reversion chooses them: all but `history_exclude`."""
+    if not model.history_exclude:
+        return None
+    return [
+        field.name
+        for field in model._meta.concrete_fields + model._meta.many_to_many
+        if field.name not in model.history_exclude and not field.primary_key
+    ]
+
+
 def version(record: Model, revision: Revision) -> Version:
     return Version(
         revision=revision,
@@ -74,7 +85,7 @@ def version(record: Model, revision: Revision) -> Version:
         content_type=ContentType.objects.get_for_model(record),
         db=router.db_for_write(type(record)),
         format="json",
-        serialized_data=PrefetchedLinksSerializer().serialize([record]),
+        serialized_data=PrefetchedLinksSerializer().serialize([record], fields=versioned_fields(type(record))),
         object_repr=str(record),
     )
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("commitments/", views.commitment_list, name="commitment-list"),
     path("commitments/export.<str:fmt>", views.commitment_export, name="commitment-export"),
     # /institutions/
+    path("institutions/suggest/", views.institution_suggest, name="institution-suggest"),
     path("institutions/<slug:slug>/", views.institution_detail, name="institution-detail"),
     # /countries/
     path("countries/<str:code>/", views.country_detail, name="country-detail"),

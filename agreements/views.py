@@ -7,8 +7,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, F, Value
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,34 +20,22 @@ from .caching import cached
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .models import Commitment, Country, Institution, Memorandum, Visit
+from .overview import overview_figures
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 from .timeline import PairTimeline
 
 PAGE_SIZE = 25
 DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
 EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
-CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 
 
-class ArchivePaginator(Paginator):
-    """Pages of a filtered list of any length. The total is given (the filter caches it). The
-    page's keys are read first, from the filtered and ordered list alone; then only those rows
-    are read again by key, in `shape` (joined and annotated for the page). As one query,
-    PostgreSQL sometimes joined or searched the whole archive before keeping the page's rows."""
+class CountedPaginator(Paginator):
+    """A paginator told the total, which the filter counts with its facets, rather than counting
+    the list a second time."""
 
-    def __init__(self, object_list, per_page: int, count: int, shape):
+    def __init__(self, object_list, per_page: int, count: int):
         super().__init__(object_list, per_page)
         self.__dict__["count"] = count
-        self.shape = shape
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        page_keys = self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page]
-        # A search or a deep page costs most in finding its keys; they change only with the records.
-        keys = cached("page-keys", lambda: list(page_keys), page_keys.query.sql_with_params())
-        rows = {row.pk: row for row in self.shape(self.object_list.model.objects.filter(pk__in=keys).order_by())}
-        return self._get_page([rows[key] for key in keys], number, self)
 
 
 def requested_page(request, paginator: Paginator) -> tuple:
@@ -64,14 +52,13 @@ def requested_page(request, paginator: Paginator) -> tuple:
     return paginator.page(number), message
 
 
-def paginate(request, queryset, count: int, shape) -> tuple:
-    """The requested page of `queryset` in `shape`, and a message if the page asked for does not exist."""
-    return requested_page(request, ArchivePaginator(queryset, PAGE_SIZE, count, shape))
-
-
-def list_page(request, filterset, page_shape, template: str, export_name: str):
-    """The filter-then-paginate flow every list shares; a bad filter value is reported, not fatal."""
-    page, page_message = paginate(request, filterset.qs, filterset.total(), page_shape)
+def list_page(request, filterset_class, template: str, export_name: str):
+    """The flow every list shares: filter, paginate, render. A bad filter value is reported
+    beside its field, never a failure; the list then ignores it."""
+    today = datetime.date.today()
+    filterset = filterset_class(request.GET, today=today)
+    paginator = CountedPaginator(filterset.qs.for_list(today), PAGE_SIZE, filterset.total())
+    page, page_message = requested_page(request, paginator)
     filterset.add_counts()
     context = {
         "filter": filterset,
@@ -86,43 +73,24 @@ def list_page(request, filterset, page_shape, template: str, export_name: str):
 
 @browse_required
 def memorandum_list(request):
-    today = datetime.date.today()
-    filterset = MemorandumFilter(request.GET, queryset=Memorandum.objects.all(), today=today)
-    return list_page(
-        request,
-        filterset,
-        lambda qs: qs.for_list(today),
-        "agreements/memorandum_list.html",
-        "agreements:memorandum-export",
-    )
+    return list_page(request, MemorandumFilter, "agreements/memorandum_list.html", "agreements:memorandum-export")
 
 
 @browse_required
 def visit_list(request):
-    today = datetime.date.today()
-    filterset = VisitFilter(request.GET, queryset=Visit.objects.all(), today=today)
-    return list_page(
-        request, filterset, lambda qs: qs.for_list(today), "agreements/visit_list.html", "agreements:visit-export"
-    )
+    return list_page(request, VisitFilter, "agreements/visit_list.html", "agreements:visit-export")
 
 
 @browse_required
 def commitment_list(request):
-    filterset = CommitmentFilter(request.GET, queryset=Commitment.objects.all())
-    return list_page(
-        request,
-        filterset,
-        lambda qs: qs.for_list(),
-        "agreements/commitment_list.html",
-        "agreements:commitment-export",
-    )
+    return list_page(request, CommitmentFilter, "agreements/commitment_list.html", "agreements:commitment-export")
 
 
 def export(request, fmt: str, filterset_class, resource_class, basename: str):
     """Exactly the filtered list (all pages, same order) as CSV, XLSX or JSON."""
     if fmt not in EXPORT_FORMATS:
         raise Http404(_("Exports come as CSV, XLSX or JSON."))
-    filterset = filterset_class(request.GET, queryset=filterset_class._meta.model.objects.all())
+    filterset = filterset_class(request.GET)
     if not filterset.is_valid():
         lines = [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
         return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
@@ -178,6 +146,19 @@ def visit_detail(request, slug: str):
     return render(request, "agreements/visit_detail.html", {"visit": visit})
 
 
+SUGGESTIONS = 10
+
+
+@browse_required
+@require_safe
+def institution_suggest(request):
+    """Institutions whose names hold the words typed, for the institution filter's suggestions."""
+    text = request.GET.get("q", "")[:200]
+    institutions = Institution.objects.search(text).select_related("country").order_by("name")[:SUGGESTIONS]
+    results = [{"slug": i.slug, "label": f"{i.name} ({i.country})"} for i in institutions]
+    return JsonResponse({"results": results})
+
+
 @browse_required
 def institution_detail(request, slug: str):
     institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
@@ -203,11 +184,12 @@ def country_detail(request, code: str):
 
 
 def pair_of(code: str, partner: str) -> tuple[Country, Country]:
-    country = get_object_or_404(Country, code=code.upper())
-    other = get_object_or_404(Country, code=partner.upper())
-    if country == other:
-        raise Http404(_("A pair needs two different countries."))
-    return country, other
+    """The two countries of a dossier (one query); not found unless both exist and differ."""
+    codes = [code.upper(), partner.upper()]
+    found = {country.code.code: country for country in Country.objects.filter(code__in=codes)}
+    if codes[0] == codes[1] or len(found) < 2:
+        raise Http404(_("A pair needs two different countries in the tracker."))
+    return found[codes[0]], found[codes[1]]
 
 
 def pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
@@ -241,8 +223,10 @@ def cached_pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
 def pair_detail(request, code: str, partner: str):
     country, other = pair_of(code, partner)
     timeline = PairTimeline(country, other)
-    page, page_message = requested_page(request, Paginator(timeline, PAGE_SIZE))
-    context = cached_pair_summary(timeline, open_shown=DOSSIER_OPEN_COMMITMENTS) | {
+    summary = cached_pair_summary(timeline, open_shown=DOSSIER_OPEN_COMMITMENTS)
+    events = summary["visit_count"] + summary["memorandum_count"]
+    page, page_message = requested_page(request, CountedPaginator(timeline, PAGE_SIZE, events))
+    context = summary | {
         "country": country,
         "partner": other,
         "page": page,
@@ -267,127 +251,7 @@ def pair_brief(request, code: str, partner: str):
 
 @browse_required
 def overview(request):
-    today = datetime.date.today()
-    context = cached("overview", lambda: overview_figures(today), today)
-    context |= {
-        "today": today,
-        "sector_chart": sector_chart(context["sector_rows"]),
-        "status_chart": status_chart(context["status_counts"]),
-    }
-    return render(request, "agreements/overview.html", context)
-
-
-def overview_counts(today: datetime.date) -> dict:
-    """Commitments by status and the numbers of memoranda, visits, overdue commitments and dormant
-    memoranda, in one query (a UNION ALL of the five counts)."""
-
-    def counted(name: str, queryset, by=None):
-        return queryset.order_by().values_list(Value(name), by or Value("")).annotate(n=Count("pk"))
-
-    rows = counted("status", Commitment.objects.all(), "status").union(
-        counted("memoranda", Memorandum.objects.all()),
-        counted("visits", Visit.objects.all()),
-        counted("overdue", Commitment.objects.overdue(today)),
-        counted("dormant", Memorandum.objects.dormant(today)),
-        all=True,
-    )
-    counts = {"status": {}, "memoranda": 0, "visits": 0, "overdue": 0, "dormant": 0}
-    for name, key, n in rows:
-        if name == "status":
-            counts["status"][key] = n
-        else:
-            counts[name] = n
-    return counts
-
-
-def overview_figures(today: datetime.date) -> dict:
-    """What the overview counts and lists: scans of the whole archive, so cached until a change."""
-    counts = overview_counts(today)
-    status_counts = counts["status"]
-    return {
-        "status_counts": status_counts,
-        "sector_rows": Memorandum.objects.per_year_and_sector(),
-        "memorandum_count": counts["memoranda"],
-        "visit_count": counts["visits"],
-        "commitment_count": sum(status_counts.values()),
-        "open_count": status_counts.get(Commitment.Status.OPEN, 0)
-        + status_counts.get(Commitment.Status.IN_PROGRESS, 0),
-        # Neither their sectors nor their overdue commitments are shown here.
-        "latest": list(Memorandum.objects.select_related("country_a", "country_b").with_dormancy(today)[:6]),
-        "overdue": list(Commitment.objects.overdue(today).for_list()[:8]),
-        "overdue_count": counts["overdue"],
-        "due_next": list(Commitment.objects.unresolved().filter(due_latest__gte=today).for_list()[:5]),
-        "dormant": list(Memorandum.objects.dormant(today).select_related("country_a", "country_b")[:6]),
-        "dormant_count": counts["dormant"],
-        "upcoming": list(Visit.objects.upcoming(today).select_related("host_country", "guest_country")[:6]),
-        "countries": list(Country.objects.active()[:12]),
-    }
-
-
-def sector_chart(rows: list[tuple[int | None, str | None, int]]) -> dict:
-    """Stacked bars, one per year, scaled to the busiest year; undated memoranda are left out.
-
-    Bars are drawn as SVG rectangles (x and width in percent of the busiest year) because the
-    content security policy allows no inline styles.
-    """
-    no_sector, other = _("No sector"), _("Other sectors")
-    totals: dict[str, int] = {}
-    for year, sector, n in rows:
-        if year:
-            totals[sector or no_sector] = totals.get(sector or no_sector, 0) + n
-    # The busiest sectors get a colour each; the rest share one bar segment.
-    shown = sorted(sorted(totals, key=lambda s: -totals[s])[: CHART_COLOURS - 1])
-    sectors = shown + ([other] if len(totals) > len(shown) else [])
-    colours = {sector: i for i, sector in enumerate(sectors)}
-    years: dict[int, dict[str, int]] = {}
-    for year, sector, n in rows:
-        if year:
-            name = sector or no_sector
-            counts = years.setdefault(year, {})
-            key = name if name in colours else other
-            counts[key] = counts.get(key, 0) + n
-    if years:
-        for year in range(min(years), max(years) + 1):
-            years.setdefault(year, {})
-    busiest = max((sum(counts.values()) for counts in years.values()), default=0) or 1
-    bars = []
-    for year, counts in sorted(years.items()):
-        segments, x = [], 0.0
-        for sector in sectors:
-            if counts.get(sector):
-                width = 100 * counts[sector] / busiest
-                segments.append(
-                    {
-                        "sector": sector,
-                        "n": counts[sector],
-                        "x": f"{x:.2f}",
-                        "width": f"{width:.2f}",
-                        "colour": colours[sector],
-                    }
-                )
-                x += width
-        bars.append(
-            {
-                "year": year,
-                "total": sum(counts.values()),
-                "segments": segments,
-                "cells": [counts.get(s, 0) for s in sectors],
-            }
-        )
-    return {"sectors": [(s, colours[s]) for s in sectors], "bars": bars}
-
-
-def status_chart(counts: dict[str, int]) -> list[dict]:
-    largest = max(counts.values(), default=0) or 1
-    return [
-        {
-            "status": status,
-            "label": label,
-            "n": counts.get(status, 0),
-            "width": f"{100 * counts.get(status, 0) / largest:.2f}",
-        }
-        for status, label in Commitment.Status.choices
-    ]
+    return render(request, "agreements/overview.html", overview_figures(datetime.date.today()))
 
 
 # ---------------------------------------------------------------- health check (docs/operations.md)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     # Trigram index expressions in migration 0003; harmless on SQLite.
     "django.contrib.postgres",
     "django_countries",
@@ -95,6 +96,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "cooperation.urls"
+# Form widgets may be written as templates of the project's own (templates/includes/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "cooperation.wsgi.application"
 
 TEMPLATES = [

@@ -62,8 +62,8 @@ def test_filter_memoranda_by_sector_and_country(site, page: Page):
     expect(page.get_by_role("heading", name="3 memoranda")).to_be_visible()
 
     page.get_by_label("Sector").select_option(label="\u2003Oncology (1)")
-    page.wait_for_url("**sector=oncology**")  # the change submits the form (JavaScript enhancement)
     page.get_by_label("Country").select_option("OM")
+    expect(page).to_have_url(f"{site}/memoranda/")  # nothing is applied before Apply
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"/memoranda/\?.*sector=oncology&country=OM"))
     expect(page.get_by_role("heading", name="1 memorandum")).to_be_visible()
@@ -71,6 +71,35 @@ def test_filter_memoranda_by_sector_and_country(site, page: Page):
         page.get_by_role("link", name="Memorandum on cooperation between the national cancer centres")
     ).to_be_visible()
     expect(page.get_by_role("link", name="Trade roadmap")).to_have_count(0)
+
+
+def test_the_filters_work_from_the_keyboard_alone(site, page: Page):
+    chain = factories.belarus_oman_chain()
+    factories.MemorandumFactory(title="Trade roadmap", country_a=chain["belarus"], country_b=chain["oman"])
+    page.goto(f"{site}/memoranda/")
+    search = page.get_by_label("Search")
+    search.focus()
+    search.type("cancer")
+    page.keyboard.press("Tab")  # to the sectors
+    expect(page.get_by_label("Sector")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # moving through the options applies nothing
+    expect(page).to_have_url(f"{site}/memoranda/")
+    expect(page.get_by_label("Sector")).to_be_focused()
+    page.get_by_label("Sector").select_option([])
+    search.focus()
+    page.keyboard.press("Enter")  # Enter in a text box applies the filters
+    expect(page).to_have_url(re.compile(r"/memoranda/\?.*q=cancer"))
+    expect(page.get_by_role("heading", name="1 memorandum")).to_be_visible()
+    page.get_by_label("Institution").focus()
+    page.keyboard.type("Sultan")
+    expect(page.locator("#id_institution-suggestions [role=option]")).to_have_count(1)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # takes the suggestion, submits nothing
+    expect(page.get_by_label("Institution")).to_have_value("sqccrc")
+    expect(page).to_have_url(re.compile(r"/memoranda/\?.*q=cancer"))
+    page.keyboard.press("Enter")  # and now applies it
+    expect(page).to_have_url(re.compile(r"institution=sqccrc"))
+    expect(page.get_by_role("heading", name="1 memorandum")).to_be_visible()
 
 
 def test_export_the_filtered_list_as_csv(site, page: Page):

@@ -38,9 +38,15 @@ def records_linking_to(instance: models.Model) -> list[models.Model]:
     """
     linked: list[models.Model] = []
     for relation in instance._meta.related_objects:
-        if relation.many_to_many and relation.through._meta.auto_created:
+        if is_plain_link(relation):
             linked.extend(getattr(instance, relation.get_accessor_name()).all()[:20])
     return linked
+
+
+def is_plain_link(relation) -> bool:
+    """A many-to-many link to the record that someone made (not one the records keep themselves,
+    such as a sector's lineage)."""
+    return relation.many_to_many and relation.through._meta.auto_created and relation.field.editable
 
 
 def refuse_delete_if_linked(instance: models.Model) -> None:
@@ -65,13 +71,14 @@ def update_statistics(*tables: type[models.Model]) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(name)}")
 
 
-def keeps_history(*parts: str):
+def keeps_history(*parts: str, exclude: tuple[str, ...] = ()):
     """Class decorator: the model keeps versions in the history (django-reversion), each with the
-    record's own `parts` (a memorandum's signatories), which are saved and reverted with it."""
+    record's own `parts` (a memorandum's signatories), which are saved and reverted with it;
+    `exclude` names fields the record works out itself, which a version leaves out."""
 
     def register(model: type[models.Model]) -> type[models.Model]:
-        model.history_parts = parts
-        return reversion.register(follow=parts)(model)
+        model.history_parts, model.history_exclude = parts, exclude
+        return reversion.register(follow=parts, exclude=exclude)(model)
 
     return register
 
@@ -81,7 +88,7 @@ class TrackerQuerySet(models.QuerySet):
         """Delete the records, unless one of them is linked to through a plain many-to-many field
         (see `refuse_delete_if_linked`): a query per such field, whatever the number of records."""
         for relation in self.model._meta.related_objects:
-            if relation.many_to_many and relation.through._meta.auto_created:
+            if is_plain_link(relation):
                 if linked := self.filter(**{f"{relation.name}__isnull": False}).first():
                     refuse_delete_if_linked(linked)
         deleted = super().delete()
@@ -178,7 +185,29 @@ def side_is(side: str, country) -> Q:
     return Q(**{side: country})
 
 
-class BilateralQuerySet(TrackerQuerySet):
+class ChainQuerySet(TrackerQuerySet):
+    """Visits, memoranda or commitments: the rules every list filters them by. A subclass names
+    its fuzzy date (`date_field`) and the link to the institutions it concerns (`institution_path`)."""
+
+    date_field: str
+    institution_path: str
+
+    def in_sector(self, *slugs: str) -> ChainQuerySet:
+        """Records in any of the sectors or any sector below them."""
+        in_sectors = self.model.objects.filter(sectors__lineage__slug__in=slugs)
+        return self.filter(pk__in=in_sectors.values("pk"))
+
+    def with_institution(self, *institutions) -> ChainQuerySet:
+        """Records concerning any of the institutions (records or keys)."""
+        concerning = self.model.objects.filter(**{f"{self.institution_path}__in": institutions})
+        return self.filter(pk__in=concerning.values("pk"))
+
+    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> ChainQuerySet:
+        """Records whose fuzzy date may fall within the range (see `overlapping_q`)."""
+        return self.filter(overlapping_q(self.date_field, start, end))
+
+
+class BilateralQuerySet(ChainQuerySet):
     """Records between two countries. A subclass names the record's two sides in `country_sides`."""
 
     country_sides: tuple[str, str]
@@ -190,8 +219,15 @@ class BilateralQuerySet(TrackerQuerySet):
 
     def involving(self, country) -> BilateralQuerySet:
         """Records with `country` (an ISO code or a Country) on either side."""
-        first, second = self.country_sides
-        return self.filter(side_is(first, country) | side_is(second, country))
+        return self.involving_any([country])
+
+    def involving_any(self, countries) -> BilateralQuerySet:
+        """Records with any of `countries` (ISO codes or Country records) on either side."""
+        condition = Q()
+        for side in self.country_sides:
+            for country in countries:
+                condition |= side_is(side, country)
+        return self.filter(condition)
 
 
 def overlapping_q(field: str, start: datetime.date | None, end: datetime.date | None) -> Q:

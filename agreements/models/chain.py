@@ -7,8 +7,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -16,13 +16,12 @@ from django.utils.translation import pgettext_lazy
 from ..fuzzydates import FuzzyDateField, describe
 from .base import (
     BilateralQuerySet,
+    ChainQuerySet,
     SluggedModel,
     SlugManager,
     TrackerModel,
-    TrackerQuerySet,
     keeps_history,
     one_year_before,
-    overlapping_q,
     search_keys_field,
 )
 from .people import Institution, Person
@@ -31,19 +30,11 @@ from .reference import Country, Sector, Source
 
 class VisitQuerySet(BilateralQuerySet):
     country_sides = ("host_country", "guest_country")
+    date_field = "date"
+    institution_path = "institutions"
 
     def chronological(self) -> VisitQuerySet:
         return self.order_by(F("date_earliest").asc(nulls_last=True), "date_latest", "title")
-
-    def in_sector(self, slug: str) -> VisitQuerySet:
-        """Visits in the sector or any sector below it."""
-        return self.filter(pk__in=Visit.objects.filter(sectors__in=Sector.objects.with_descendants(slug)).values("pk"))
-
-    def with_institution(self, slug: str) -> VisitQuerySet:
-        return self.filter(pk__in=Visit.objects.filter(institutions__slug=slug).values("pk"))
-
-    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> VisitQuerySet:
-        return self.filter(overlapping_q("date", start, end))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> VisitQuerySet:
         """Visits at which a commitment was made that is now overdue."""
@@ -214,20 +205,11 @@ class Visit(SluggedModel):
 
 class MemorandumQuerySet(BilateralQuerySet):
     country_sides = ("country_a", "country_b")
-
-    def in_sector(self, slug: str) -> MemorandumQuerySet:
-        """Memoranda in the sector or any sector below it."""
-        in_sectors = Memorandum.objects.filter(sectors__in=Sector.objects.with_descendants(slug))
-        return self.filter(pk__in=in_sectors.values("pk"))
+    date_field = "signed"
+    institution_path = "parties"
 
     def chronological(self) -> MemorandumQuerySet:
         return self.order_by(F("signed_earliest").asc(nulls_last=True), "signed_latest", "title")
-
-    def with_institution(self, slug: str) -> MemorandumQuerySet:
-        return self.filter(pk__in=Memorandum.objects.filter(parties__slug=slug).values("pk"))
-
-    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> MemorandumQuerySet:
-        return self.filter(overlapping_q("signed", start, end))
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> MemorandumQuerySet:
         """Memoranda that created a commitment which is now overdue."""
@@ -313,18 +295,15 @@ class MemorandumQuerySet(BilateralQuerySet):
 
         A memorandum in two top-level sectors counts once in each; one with no sector has None.
         """
-        top_sector = Coalesce(
-            Sector.localized_name_in("sectors__parent__parent__"),
-            Sector.localized_name_in("sectors__parent__"),
-            Sector.localized_name_in("sectors__"),
-        )
-        return list(
-            self.order_by()
-            .annotate(year=ExtractYear("signed_earliest"), top_sector=top_sector)
-            .values_list("year", "top_sector")
+        by_year = self.order_by().annotate(year=ExtractYear("signed_earliest"))
+        in_sectors = (
+            by_year.filter(sectors__lineage__parent__isnull=True)
+            .values_list("year", Sector.localized_name_in("sectors__lineage__"))
             .annotate(n=Count("pk", distinct=True))
-            .order_by("year", "top_sector")
         )
+        no_sector = Value(None, output_field=models.CharField())
+        without = by_year.filter(sectors__isnull=True).values_list("year", no_sector).annotate(n=Count("pk"))
+        return sorted(in_sectors.union(without, all=True), key=lambda row: (row[0] or 0, row[1] or ""))
 
     def for_export(self) -> MemorandumQuerySet:
         """What MemorandumResource reads, joined and prefetched."""
@@ -609,7 +588,10 @@ ONE_ORIGIN = _("A commitment comes from exactly one visit or one memorandum.")
 FULFILLER_NAMED = _("A fulfilled commitment names the visit or memorandum that fulfilled it.")
 
 
-class CommitmentQuerySet(TrackerQuerySet):
+class CommitmentQuerySet(ChainQuerySet):
+    date_field = "due"
+    institution_path = "responsible_institutions"
+
     def unresolved(self) -> CommitmentQuerySet:
         return self.filter(status__in=[Commitment.Status.OPEN, Commitment.Status.IN_PROGRESS])
 
@@ -631,23 +613,18 @@ class CommitmentQuerySet(TrackerQuerySet):
 
     def involving(self, country) -> CommitmentQuerySet:
         """Commitments made at the visits and memoranda of the country."""
-        return self.made_at_any(Visit.objects.involving(country), Memorandum.objects.involving(country))
+        return self.involving_any([country])
 
-    def in_sector(self, slug: str) -> CommitmentQuerySet:
-        in_sectors = Commitment.objects.filter(sectors__in=Sector.objects.with_descendants(slug))
-        return self.filter(pk__in=in_sectors.values("pk"))
+    def involving_any(self, countries) -> CommitmentQuerySet:
+        """Commitments made at the visits and memoranda of any of the countries."""
+        return self.made_at_any(Visit.objects.involving_any(countries), Memorandum.objects.involving_any(countries))
 
-    def with_institution(self, slug: str) -> CommitmentQuerySet:
-        """Commitments for which the institution is responsible."""
-        return self.filter(pk__in=Commitment.objects.filter(responsible_institutions__slug=slug).values("pk"))
-
-    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> CommitmentQuerySet:
-        """Commitments whose due date may fall within the range."""
-        return self.filter(overlapping_q("due", start, end))
-
-    def made_at(self, kind: str) -> CommitmentQuerySet:
-        """Commitments made at a visit (`kind="visit"`) or in a memorandum (`"memorandum"`)."""
-        return self.filter(**{f"origin_{kind}__isnull": False})
+    def made_at(self, *kinds: str) -> CommitmentQuerySet:
+        """Commitments made at a visit (`"visit"`) or in a memorandum (`"memorandum"`), or either."""
+        condition = Q()
+        for kind in kinds:
+            condition |= Q(**{f"origin_{kind}__isnull": False})
+        return self.filter(condition)
 
     def count_by_status(self) -> dict[str, int]:
         return dict(self.order_by().values_list("status").annotate(n=Count("pk")))
@@ -656,7 +633,7 @@ class CommitmentQuerySet(TrackerQuerySet):
         """The same as `overdue()`, under the name every list's filter uses."""
         return self.overdue(today)
 
-    def for_list(self) -> CommitmentQuerySet:
+    def for_list(self, today: datetime.date | None = None) -> CommitmentQuerySet:
         """The commitment list: origin, its countries and what kept it, joined in one query."""
         return self.select_related(
             "origin_visit__host_country",

@@ -118,13 +118,10 @@ class Country(TrackerModel):
 class SectorQuerySet(TrackerQuerySet):
     def with_descendants(self, *slugs: str) -> SectorQuerySet:
         """The sectors named by `slugs` and every sector below them."""
-        condition = Q()
-        for path in Sector.paths_up():
-            condition |= Q(**{f"{path}slug__in": slugs})
-        return self.filter(condition)
+        return self.filter(lineage__slug__in=slugs).distinct()
 
 
-@keeps_history()
+@keeps_history(exclude=("lineage",))
 class Sector(SluggedModel):
     """A field of cooperation, in a tree of at most MAX_DEPTH levels (healthcare › oncology)."""
 
@@ -148,6 +145,11 @@ class Sector(SluggedModel):
         help_text=_("The OECD DAC CRS purpose code, so records line up with aid statistics (e.g. 12191)."),
     )
     description = models.TextField(_("description"), blank=True)
+    # The sector itself and every sector above it, kept on save: what "in a sector or below it"
+    # joins to, so that a record in oncology counts for healthcare too, once.
+    lineage = models.ManyToManyField(
+        "self", symmetrical=False, related_name="subtree", editable=False, verbose_name=_("sector and those above it")
+    )
 
     objects = SlugManager.from_queryset(SectorQuerySet)()
 
@@ -165,33 +167,36 @@ class Sector(SluggedModel):
     def slug_source(self) -> str:
         return self.name
 
-    @classmethod
-    def paths_up(cls, prefix: str = "") -> list[str]:
-        """The lookups from a sector at `prefix` to itself and each level above it:
-        "", "parent__", "parent__parent__"."""
-        return [prefix + "parent__" * level for level in range(cls.MAX_DEPTH)]
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        for sector in [self, *self.below()]:
+            sector.lineage.set(sector.self_and_above())
 
-    def depth(self) -> int:
-        """1 for a top-level sector, 2 for its children, and so on (a query per level)."""
-        level, parent = 1, self.parent
-        while parent is not None and level <= self.MAX_DEPTH:
-            level, parent = level + 1, parent.parent
-        return level
+    def self_and_above(self) -> list[Sector]:
+        """The sector, its parent, its parent's parent… (a query per level)."""
+        chain, sector = [self], self.parent
+        while sector is not None and sector not in chain:
+            chain.append(sector)
+            sector = sector.parent
+        return chain
+
+    def below(self) -> list[Sector]:
+        """Every sector below this one, level by level (a query per level)."""
+        found, level = [], [self]
+        while level := list(Sector.objects.filter(parent__in=level).exclude(pk__in=[s.pk for s in found])):
+            found += level
+        return found
 
     def clean(self):
         if self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": _("A sector cannot be its own parent.")})
-        ancestor = self.parent
-        while ancestor is not None:
-            if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("A sector cannot be placed below one of its own subsectors.")})
-            ancestor = ancestor.parent
-        levels_below = 0
-        if self.pk:
-            below = Sector.objects.filter(pk=self.pk)
-            while (below := Sector.objects.filter(parent__in=below)).exists():
-                levels_below += 1
-        if (self.parent.depth() if self.parent else 0) + 1 + levels_below > self.MAX_DEPTH:
+        above = self.parent.self_and_above() if self.parent else []
+        if self.pk and any(sector.pk == self.pk for sector in above):
+            raise ValidationError({"parent": _("A sector cannot be placed below one of its own subsectors.")})
+        levels_below, level = 0, [self] if self.pk else []
+        while level := list(Sector.objects.filter(parent__in=level)):
+            levels_below += 1
+        if len(above) + 1 + levels_below > self.MAX_DEPTH:
             raise ValidationError(
                 {"parent": _("Sectors go at most %(depth)s levels deep.") % {"depth": self.MAX_DEPTH}}
             )

@@ -421,10 +421,8 @@ class Generator:
         if not real:
             for name, dac_code, children in SECTOR_TREE:
                 parent = Sector.objects.create(name=name, slug=f"{PREFIX}{slugify(name)}", dac_code=dac_code)
-                Sector.objects.bulk_create(
-                    Sector(name=child, slug=f"{PREFIX}{slugify(child)}", dac_code=code, parent=parent)
-                    for child, code in children
-                )
+                for child, code in children:
+                    Sector.objects.create(name=child, slug=f"{PREFIX}{slugify(child)}", dac_code=code, parent=parent)
             real = list(Sector.objects.filter(slug__startswith=PREFIX).order_by("slug").values_list("pk", "name"))
         self.sector_ids = [pk for pk, _ in real]
         self.sector_topics = [name.lower() for _, name in real]
