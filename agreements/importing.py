@@ -96,9 +96,12 @@ class ReadAgainForm(forms.Form):
     format = forms.CharField(widget=forms.HiddenInput)
     stored_file = forms.CharField(widget=forms.HiddenInput)
     original_file_name = forms.CharField(widget=forms.HiddenInput, required=False)
-    encoding = forms.ChoiceField(label=gettext_lazy("Read it as"), choices=[DETECT, *encodings.ENCODINGS.items()])
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Read it as"), choices=[DETECT, *encodings.ENCODINGS.items()], required=False
+    )
 
     def __init__(self, *args, text: bool, **kwargs):
+        kwargs.setdefault("auto_id", "id_read_again_%s")  # beside the upload form, whose fields have the same names
         super().__init__(*args, **kwargs)
         if not text:
             self.fields["encoding"].widget = forms.HiddenInput()
@@ -338,6 +341,7 @@ class ImportPages:
             "import_failed": True,
             **self.report_context(request, result=result, reading=reading, **kept),
         }
+        context["encoding_chosen"] = None  # the preview's encoding, whether chosen or found: say neither
         if file_problem:
             context["report"].file_problems.insert(0, file_problem)
         request.current_app = self.admin_site.name

@@ -695,6 +695,8 @@ def test_problems_are_listed_in_a_table_by_spreadsheet_row_column_value_and_reas
         table,
     )
     assert "validation-error-container" not in page  # nothing shown only on hover
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "two forms on the page, each field labelled once"
     assert '<th scope="row">2</th>' in page  # the preview numbers its rows the same way
     assert Memorandum.objects.count() == 0
 
