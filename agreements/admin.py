@@ -3,18 +3,14 @@ from __future__ import annotations
 import functools
 import operator
 
-import reversion
 from django import forms
-from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models as db_models
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
-from django.shortcuts import redirect
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,13 +19,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from import_export.admin import ImportExportModelAdmin
-from import_export.forms import ImportForm
 from reversion.admin import VersionAdmin
 from reversion.models import Revision, Version
 
 from . import history, models, resources
 from .access import EXPORT
-from .formats import FORMATS, ImportFileError
+from .formats import FORMATS
+from .importing import ImportPages
 
 admin.site.site_header = _("Cooperation tracker administration")
 admin.site.site_title = _("Cooperation tracker")
@@ -258,22 +254,9 @@ class CheckedRelatedFields:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-# ---------------------------------------------------------------- imports
-
-
-class LimitedImportForm(ImportForm):
-    def clean_import_file(self):
-        import_file = self.cleaned_data["import_file"]
-        if import_file.size > settings.IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size)s; files of at most %(limit)s can be imported. Split it into smaller files.")
-                % {"size": filesizeformat(import_file.size), "limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
-            )
-        return import_file
-
-
-class TrackerAdmin(CheckedRelatedFields, ImportExportModelAdmin, VersionAdmin):
-    """Import/export in CSV, XLSX and JSON; history with revert and recovery of deleted records;
+class TrackerAdmin(CheckedRelatedFields, ImportPages, ImportExportModelAdmin, VersionAdmin):
+    """Import/export in CSV, XLSX, JSON and TSV (the import pages: agreements.importing); history
+    with revert and recovery of deleted records;
     edits that would overwrite someone else's refused; deletes refused while other records link here.
 
     The list page shows both the import/export buttons and "Recover deleted": import-export's
@@ -283,9 +266,6 @@ class TrackerAdmin(CheckedRelatedFields, ImportExportModelAdmin, VersionAdmin):
     formats = FORMATS
     save_on_top = True
     form = EditConflictForm
-    import_form_class = LimitedImportForm
-    # The formats read the uploaded bytes and find the encoding themselves (formats.decode).
-    from_encoding = None
     history_latest_first = True
 
     def has_import_permission(self, request):
@@ -305,24 +285,6 @@ class TrackerAdmin(CheckedRelatedFields, ImportExportModelAdmin, VersionAdmin):
             name, options = fieldsets[0]
             fieldsets[0] = (name, {**options, "fields": [*options["fields"], "loaded_state"]})
         return fieldsets
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, ImportFileError):
-            form.add_error("import_file", str(e))
-        else:
-            super().add_data_read_fail_error_to_form(form, e)
-
-    def process_import(self, request, **kwargs):
-        """A confirmed import is one revision, named after the file and the editor who imported it."""
-        try:
-            with self.create_revision(request):
-                reversion.set_comment(
-                    _("Imported from “%(file)s”.") % {"file": request.POST.get("original_file_name", "")[:200]}
-                )
-                return super().process_import(request, **kwargs)
-        except FileNotFoundError:
-            self.message_user(request, _("The uploaded file is no longer available; upload it again."), messages.ERROR)
-            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
 
     def get_deleted_objects(self, objs, request):
         """Records linking here through many-to-many fields are shown as protected, and the

@@ -41,6 +41,7 @@ from .models import (
     Visit,
     update_statistics,
 )
+from .readers import spreadsheet_row
 
 LIST_SEPARATOR = "|"
 # An import that writes this many rows has the planner's statistics of its table brought up to date.
@@ -337,6 +338,7 @@ class TrackerResource(resources.ModelResource):
     def import_data(self, dataset, **kwargs):
         """All or nothing: a row that fails validation rolls back the whole file, not just itself."""
         kwargs["rollback_on_validation_errors"] = True
+        self.imported_dataset = dataset  # to name rows as the spreadsheet numbers them
         return super().import_data(dataset, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
@@ -355,7 +357,11 @@ class TrackerResource(resources.ModelResource):
                 errors["slug"] = [
                     ValidationError(
                         _("Row %(row)s has the same slug “%(slug)s” as row %(first)s.")
-                        % {"row": number, "slug": slug, "first": first},
+                        % {
+                            "row": spreadsheet_row(self.imported_dataset, number),
+                            "slug": slug,
+                            "first": spreadsheet_row(self.imported_dataset, first),
+                        },
                         code="duplicate",
                     )
                 ]

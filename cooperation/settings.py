@@ -204,6 +204,15 @@ IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Limits on an uploaded import file; larger files are refused before they are parsed.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+# Excel's own limit on the characters of a cell.
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 32_767)
+# An XLSX workbook is refused, before its rows are read, if its parts unpack to more than this,
+# it holds more shared strings, or its sheet declares more columns; reading its rows stops after
+# IMPORT_PARSE_MAX_SECONDS (agreements/workbooks.py).
+IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("IMPORT_XLSX_MAX_UNPACKED_BYTES", 50 * 1024 * 1024)
+IMPORT_XLSX_MAX_SHARED_STRINGS = env_int("IMPORT_XLSX_MAX_SHARED_STRINGS", 500_000)
+IMPORT_XLSX_MAX_COLUMNS = env_int("IMPORT_XLSX_MAX_COLUMNS", 100)
+IMPORT_PARSE_MAX_SECONDS = env_int("IMPORT_PARSE_MAX_SECONDS", 30)
 # CSV exports are streamed and have no limit; XLSX and JSON are built in memory and stop here.
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 20_000)
 

@@ -14,7 +14,7 @@ from agreements.models import Commitment, Memorandum, Visit
 from agreements.resources import InstitutionResource, MemorandumResource, VisitResource
 from tests import factories
 
-FORMAT = {"csv": "0", "xlsx": "1", "json": "2"}
+FORMAT = {"csv": "0", "xlsx": "1", "json": "2", "tsv": "3"}
 
 MEMORANDUM_HEADER = ["slug", "title", "kind", "status", "country_a", "country_b", "signed", "signed_at", "sectors"]
 GOOD_ROWS = [

@@ -1,0 +1,403 @@
+"""The admin's import pages: upload, preview, confirm, and the report of what is wrong.
+
+django-import-export runs the flow; this module adds what an editor needs around it:
+- the encoding of a text file, found or chosen, shown with the preview and carried to the
+  confirmation, and a way to read the same upload again in another encoding;
+- every problem in a table under the preview, by the row a spreadsheet shows, the column, the
+  value and the reason; a whole-file problem as one sentence, never a traceback;
+- a confirmation that writes nothing says so, lists why, and keeps the file for another try;
+- a confirmation whose hidden fields were tampered with is refused with a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import reversion
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
+from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from . import encodings
+from .formats import ReadsText, SharedCacheStorage, current_reading, reading_as
+from .readers import ImportFileError, spreadsheet_row
+
+logger = logging.getLogger(__name__)
+
+DETECT = ("", gettext_lazy("Find it from the file"))
+
+
+class LimitedImportForm(ImportForm):
+    """The upload form, which also reads again a file uploaded before (`stored_file`), in
+    another encoding, without uploading it again."""
+
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Encoding"),
+        choices=[DETECT, *encodings.ENCODINGS.items()],
+        required=False,
+        help_text=gettext_lazy(
+            "For CSV, TSV and JSON files. Leave it to be found from the file, unless the preview shows "
+            "the text garbled."
+        ),
+    )
+    stored_file = forms.CharField(widget=forms.HiddenInput, required=False)
+    original_file_name = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].required = False
+        self.fields["import_file"].label = _("File to import")
+
+    def clean_import_file(self):
+        import_file = self.cleaned_data["import_file"]
+        if import_file and import_file.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; files of at most %(limit)s can be imported. Split it into smaller files.")
+                % {"size": filesizeformat(import_file.size), "limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
+            )
+        return import_file
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("import_file") or "import_file" in self.errors:
+            return cleaned_data
+        stored = cleaned_data.get("stored_file")
+        if not stored:
+            self.add_error("import_file", _("Choose a file to import."))
+            return cleaned_data
+        storage = SharedCacheStorage(name=stored)
+        try:
+            data = storage.read()
+        except FileNotFoundError:
+            self.add_error("import_file", _("The uploaded file is no longer available; upload it again."))
+            return cleaned_data
+        storage.remove()  # the preview keeps a fresh copy
+        cleaned_data["import_file"] = SimpleUploadedFile(cleaned_data.get("original_file_name") or "import", data)
+        return cleaned_data
+
+
+class ReadAgainForm(forms.Form):
+    """Read the upload kept from the preview again, in the encoding chosen here; its fields are
+    those of LimitedImportForm, to which it posts."""
+
+    resource = forms.CharField(widget=forms.HiddenInput, required=False)
+    format = forms.CharField(widget=forms.HiddenInput)
+    stored_file = forms.CharField(widget=forms.HiddenInput)
+    original_file_name = forms.CharField(widget=forms.HiddenInput, required=False)
+    encoding = forms.ChoiceField(
+        label=gettext_lazy("Read it as"), choices=[DETECT, *encodings.ENCODINGS.items()], required=False
+    )
+
+    def __init__(self, *args, text: bool, **kwargs):
+        kwargs.setdefault("auto_id", "id_read_again_%s")  # beside the upload form, whose fields have the same names
+        super().__init__(*args, **kwargs)
+        if not text:
+            self.fields["encoding"].widget = forms.HiddenInput()
+            self.fields["encoding"].required = False
+
+
+class CheckedConfirmForm(ConfirmImportForm):
+    """The confirmation's hidden fields, each checked: a format and a resource this import offers,
+    an encoding the tracker reads."""
+
+    encoding = forms.ChoiceField(
+        widget=forms.HiddenInput, required=False, choices=[DETECT, *encodings.ENCODINGS.items()]
+    )
+
+    def __init__(self, *args, formats: int = 1, resources: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["format"] = forms.TypedChoiceField(
+            widget=forms.HiddenInput, coerce=int, choices=[(str(index), str(index)) for index in range(formats)]
+        )
+        self.fields["resource"] = forms.TypedChoiceField(
+            widget=forms.HiddenInput,
+            coerce=int,
+            required=False,
+            empty_value=0,
+            choices=[(str(index), str(index)) for index in range(resources)],
+        )
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass
+class Problem:
+    """One problem of a row, where the editor will find it."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class PreviewRow:
+    row: int | None
+    import_type: str
+    cells: list
+
+
+@dataclass
+class Report:
+    file_problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows: list[PreviewRow] = field(default_factory=list)
+
+    @property
+    def rows_with_problems(self) -> int:
+        return len({problem.row for problem in self.problems})
+
+
+def sentence(error: BaseException) -> str:
+    """A whole-file or row error as the editor reads it: our own messages as they are, anything
+    else as one plain sentence (its traceback goes to the log, never to the page)."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    if isinstance(error, ValueError) and not isinstance(error, UnicodeError):
+        return str(error)
+    logger.error("An import failed", exc_info=error)
+    if isinstance(error, DatabaseError):
+        return _(
+            "The database refused the rows, perhaps because a record they name was changed or deleted "
+            "meanwhile. Nothing was written; try again."
+        )
+    return _(
+        "The import stopped on an unexpected problem and nothing was written. Try again; if it happens again, "
+        "tell an administrator."
+    )
+
+
+def reason(error: ValidationError, model, name: str) -> str:
+    """A field's error, with the valid choices listed where a value was not one of them."""
+    if error.code == "invalid_choice":
+        try:
+            choices = model._meta.get_field(name).flatchoices
+        except FieldDoesNotExist:
+            choices = None
+        if choices:
+            listed = [value if str(label) == value else f"{value} ({label})" for value, label in choices]
+            return _("“%(value)s” is not one of the choices: %(choices)s.") % {
+                "value": (error.params or {}).get("value", ""),
+                "choices": ", ".join(listed),
+            }
+    return " ".join(error.messages)
+
+
+def report(result, resource, dataset) -> Report:
+    """What the preview or the confirmation found, row by row, as the page shows it."""
+    found = Report()
+    if result is None:
+        return found
+    found.file_problems = [sentence(error.error) for error in result.base_errors]
+    for error_row in result.error_rows:
+        row = spreadsheet_row(dataset, error_row.number)
+        found.problems += [Problem(row, "", "", sentence(error.error)) for error in error_row.errors]
+    columns = {
+        imported.attribute or imported.column_name: imported.column_name for imported in resource.get_import_fields()
+    }
+    model = resource._meta.model
+    for invalid in result.invalid_rows:
+        values = dict(zip(result.diff_headers, invalid.values, strict=False))
+        row = spreadsheet_row(dataset, invalid.number)
+        error_dict = getattr(invalid.error, "error_dict", None) or {NON_FIELD_ERRORS: invalid.error.error_list}
+        for name, errors in error_dict.items():
+            column = "" if name == NON_FIELD_ERRORS else columns.get(name, name)
+            value = values.get(column, "")
+            value = "" if value in (None, "---") else str(value)
+            found.problems += [Problem(row, column, value, reason(error, model, name)) for error in errors]
+    found.problems.sort(key=lambda problem: problem.row)
+    if len(result.rows) == len(dataset or ()):
+        numbers = [spreadsheet_row(dataset, number) for number in range(1, len(result.rows) + 1)]
+    else:
+        numbers = [None] * len(result.rows)
+    found.rows = [
+        PreviewRow(number, row.import_type, row.diff or [])
+        for number, row in zip(numbers, result.rows, strict=True)
+        if row.import_type in ("new", "update", "delete", "skip")
+    ]
+    return found
+
+
+# ---------------------------------------------------------------- the admin
+
+
+class ImportPages:
+    """The import views of TrackerAdmin (see the module's docstring)."""
+
+    import_form_class = LimitedImportForm
+    confirm_form_class = CheckedConfirmForm
+    # The formats read the uploaded bytes and find the encoding themselves (encodings.decode).
+    from_encoding = None
+
+    def import_action(self, request, **kwargs):
+        with reading_as(request.POST.get("encoding", "")) as reading:
+            response = super().import_action(request, **kwargs)
+            form = response.context_data.get("form") if isinstance(response, TemplateResponse) else None
+            if form is not None and reading.stored_file and "format" in form.cleaned_data:
+                response.context_data.update(
+                    self.report_context(
+                        request,
+                        result=response.context_data.get("result"),
+                        reading=reading,
+                        stored_file=reading.stored_file,
+                        original_file_name=reading.file_name,
+                        format_index=int(form.cleaned_data["format"]),
+                        resource_index=self.get_resource_index(form),
+                    )
+                )
+        return response
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        storage = super().write_to_tmp_storage(import_file, input_format)
+        reading = current_reading()
+        reading.stored_file, reading.file_name = storage.name, import_file.name
+        return storage
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """Import the previewed file for real, in the encoding of the preview, as one revision.
+        If it writes nothing, the page says why and keeps the file for another try."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_confirm_form(request)
+        if not form.is_valid():
+            return self.ask_for_the_file_again(
+                request,
+                _(
+                    "This confirmation names a file, format or encoding that the import does not offer. "
+                    "Upload the file again."
+                ),
+            )
+        format_index, resource_index = form.cleaned_data["format"], form.cleaned_data["resource"]
+        input_format = self.get_import_formats()[format_index]()
+        storage = self.get_tmp_storage_class()(
+            name=form.cleaned_data["import_file_name"],
+            read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )
+        try:
+            data = storage.read()
+        except FileNotFoundError:
+            return self.ask_for_the_file_again(request, _("The uploaded file is no longer available; upload it again."))
+        kept = {
+            "stored_file": storage.name,
+            "original_file_name": form.cleaned_data["original_file_name"],
+            "format_index": format_index,
+            "resource_index": resource_index,
+        }
+        with reading_as(form.cleaned_data["encoding"]) as reading:
+            try:
+                dataset = input_format.create_dataset(data)
+            except ImportFileError as error:
+                return self.failed_import_page(request, reading=reading, file_problem=str(error), **kept)
+            with self.create_revision(request):
+                reversion.set_comment(
+                    _("Imported from “%(file)s”.") % {"file": form.cleaned_data["original_file_name"][:200]}
+                )
+                result = self.process_dataset(dataset, form, request, **kwargs)
+            if result.has_errors() or result.has_validation_errors():
+                return self.failed_import_page(request, reading=reading, result=result, **kept)
+        storage.remove()
+        return self.process_result(result, request)
+
+    def ask_for_the_file_again(self, request, message: str):
+        self.message_user(request, message, messages.ERROR)
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_import")
+
+    def failed_import_page(self, request, *, reading, result=None, file_problem: str = "", **kept):
+        """The import page after a confirmation that wrote nothing: why, row by row, with the
+        file kept so that it can be previewed again once what it names is put right."""
+        import_form = self.get_import_form_class(request)(
+            self.get_import_formats(),
+            self.get_import_resource_classes(request),
+            initial={"format": str(kept["format_index"]), "resource": str(kept["resource_index"])},
+        )
+        resource = self.get_import_resource_classes(request)[kept["resource_index"]](
+            **self.get_import_resource_kwargs(request)
+        )
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "form": import_form,
+            "opts": self.model._meta,
+            "media": self.media + import_form.media,
+            "fields_list": [(resource.get_display_name(), [f.column_name for f in resource.get_user_visible_fields()])],
+            "import_error_display": self.import_error_display,
+            "result": result,
+            "import_failed": True,
+            **self.report_context(request, result=result, reading=reading, **kept),
+        }
+        context["encoding_chosen"] = None  # the preview's encoding, whether chosen or found: say neither
+        if file_problem:
+            context["report"].file_problems.insert(0, file_problem)
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
+
+    def report_context(
+        self, request, *, result, reading, stored_file, original_file_name, format_index, resource_index
+    ) -> dict:
+        text = issubclass(self.get_import_formats()[format_index], ReadsText)
+        resource = self.get_import_resource_classes(request)[resource_index](**self.get_import_resource_kwargs(request))
+        found = report(result, resource, reading.dataset)
+        return {
+            "report": found,
+            "problem_summary": ngettext(
+                "%(count)s row has problems", "%(count)s rows have problems", found.rows_with_problems
+            )
+            % {"count": found.rows_with_problems},
+            "read_encoding": encodings.label(reading.used_encoding) if text and reading.used_encoding else "",
+            "encoding_chosen": bool(reading.encoding),
+            "read_again_form": ReadAgainForm(
+                text=text,
+                initial={
+                    "resource": str(resource_index),
+                    "format": str(format_index),
+                    "stored_file": stored_file,
+                    "original_file_name": original_file_name,
+                    "encoding": reading.used_encoding or reading.encoding,
+                },
+            )
+            if stored_file
+            else None,
+        }
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        return {
+            **super().get_confirm_form_kwargs(request, import_form),
+            "formats": len(self.get_import_formats()),
+            "resources": len(self.get_import_resource_classes(request)),
+        }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["encoding"] = current_reading().used_encoding  # the confirmation reads as the preview did
+        return initial
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error("import_file", str(e) if isinstance(e, ImportFileError) else sentence(e))
+
+    def add_success_message(self, result, request):
+        messages.success(
+            request,
+            _("Imported: %(new)s new and %(updated)s updated %(records)s.")
+            % {
+                "new": result.totals["new"],
+                "updated": result.totals["update"],
+                "records": self.model._meta.verbose_name_plural,
+            },
+        )
