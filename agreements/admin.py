@@ -614,12 +614,19 @@ class TrackerAdmin(CheckedRelatedFields, ImportExportModelAdmin, RecordHistoryAd
             super().add_data_read_fail_error_to_form(form, e)
 
     def get_import_data_kwargs(self, **kwargs):
-        """A preview notes the records its file would update, as they are (`stale_imports`)."""
-        form = kwargs.get("form")
+        """A preview notes the records its file names as they are (`stale_imports`)."""
+        form, request = kwargs.get("form"), kwargs.get("request")
         import_kwargs = super().get_import_data_kwargs(**kwargs)
-        if isinstance(form, ImportForm) and hasattr(form.cleaned_data.get("import_file"), "tmp_storage_name"):
-            import_kwargs[stale_imports.PREVIEW_KEY] = form.cleaned_data["import_file"].tmp_storage_name
+        if isinstance(form, ImportForm) and request is not None:
+            request.import_preview_notes = import_kwargs[stale_imports.PREVIEW_KEY] = {}
         return import_kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        """A preview that can be confirmed keeps its notes beside the uploaded file."""
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and "import_file_name" in initial:
+            stale_imports.keep(initial["import_file_name"], getattr(request, "import_preview_notes", {}))
+        return initial
 
     def process_import(self, request, **kwargs):
         """A confirmed import is one revision, named after the file and the editor who imported it.

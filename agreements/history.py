@@ -17,8 +17,10 @@ refuses while any of those records was edited since.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -29,8 +31,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.serializers.json import Serializer as JSONSerializer
 from django.db import connections, router
-from django.db.models import JSONField, Max, Model, Prefetch, prefetch_related_objects
-from django.db.models.functions import Cast
+from django.db.models import Max, Model, Prefetch, Q, prefetch_related_objects
 from reversion.models import Revision, Version
 
 from . import caching
@@ -139,44 +140,81 @@ def part_relations(model: type[Model]) -> Iterator[tuple[str, type[Model], str]]
         yield name, relation.related_model, relation.field.name
 
 
+def serialized_fields(model: type[Model]) -> list:
+    """The fields a version stores of a `model` record, as Django's serializer picks them."""
+    return [field for field in model._meta.local_fields if field.serialize and not field.primary_key]
+
+
+def rows_as_fields(model: type[Model], queryset) -> dict[str, dict]:
+    """Each row of `queryset` (records of `model`) as the `fields` of its version, decoded, keyed
+    by id as text: what Django's JSON serializer writes, read with `values()` rather than by
+    serializing records one by one (many times quicker for thousands of records)."""
+    fields = serialized_fields(model)
+    rows = queryset.order_by().values("pk", *(field.attname for field in fields))
+    found = {str(row["pk"]): {field.name: row[field.attname] for field in fields} for row in rows}
+    return json.loads(json.dumps(found, cls=DjangoJSONEncoder))
+
+
 def current_states(model: type[Model], pks: Iterable) -> dict[str, dict]:
     """The state stored now of each `model` record among `pks` and of its parts, keyed by the
-    record's id as text (as versions name it); a record that no longer exists is missing. A few
-    queries per batch."""
+    record's id as text (as versions name it), in the form `stored_states()` reads from versions;
+    a record that no longer exists is missing. A few queries per batch."""
     states = {}
     for batch in batches(list(pks)):
-        records = list(model._default_manager.filter(pk__in=batch))
-        prefetch_related_objects(records, *history_prefetches(model))
-        serializer = PrefetchedLinksSerializer()
-        for record in records:
-            parts = {
-                name: {
-                    str(part.pk): decoded(serializer.serialize([part]), part_model) for part in prefetched(record, name)
-                }
-                for name, part_model, _owner in part_relations(model)
-            }
-            states[str(record.pk)] = {"fields": decoded(serializer.serialize([record]), model), "parts": parts}
+        records = rows_as_fields(model, model._base_manager.filter(pk__in=batch))
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            if not through._meta.auto_created:
+                continue  # a part (signatories), or not stored with the record
+            own = through._meta.get_field(field.m2m_field_name()).attname
+            other = through._meta.get_field(field.m2m_reverse_field_name()).attname
+            links = defaultdict(list)
+            for record, linked in through._default_manager.filter(**{f"{own}__in": batch}).values_list(own, other):
+                links[str(record)].append(linked)
+            for record, values in records.items():
+                values[field.name] = sorted(links.get(record, []), key=str)
+        parts = {record: {name: {} for name, _part, _owner in part_relations(model)} for record in records}
+        for name, part_model, owner_field in part_relations(model):
+            owner_attname = part_model._meta.get_field(owner_field).attname
+            rows = rows_as_fields(part_model, part_model._base_manager.filter(**{f"{owner_attname}__in": batch}))
+            for pk, values in rows.items():
+                parts[str(values[owner_field])][name][pk] = values
+        states.update((record, {"fields": values, "parts": parts[record]}) for record, values in records.items())
     return states
+
+
+# A revision holding more of the records asked for than this is read whole, once; for fewer, each
+# record's parts are picked out by a text match on the owner's id, without reading the rest.
+PICK_OUT = 20
 
 
 def part_versions(model: type[Model], versions: list[Version]) -> dict[tuple[int, str], dict[str, list[Version]]]:
     """The versions of the parts saved with each of `versions` (records of `model`), in the same
-    revision: {(revision id, record id): {part name: [versions]}}. One query per part and batch,
-    which reads only the parts of these records, however large their revisions are."""
+    revision: {(revision id, record id): {part name: [versions]}}. Reads the parts of these
+    records only, however large their revisions: a few queries per batch of records."""
     found: dict[tuple[int, str], dict[str, list[Version]]] = defaultdict(lambda: defaultdict(list))
-    for batch in batches(versions):
-        wanted = {(version.revision_id, version.object_id) for version in batch}
-        owners = [model._meta.pk.to_python(version.object_id) for version in batch]
-        for name, part_model, owner_field in part_relations(model):
-            candidates = (
-                Version.objects.get_for_model(part_model)
-                .filter(revision_id__in={version.revision_id for version in batch})
-                .alias(data=Cast("serialized_data", JSONField()))
-                .filter(**{f"data__0__fields__{owner_field}__in": owners})
-            )
-            for part in candidates:
+    owners_by_revision = defaultdict(set)
+    for version in versions:
+        owners_by_revision[version.revision_id].add(version.object_id)
+    whole = [revision for revision, owners in owners_by_revision.items() if len(owners) > PICK_OUT]
+    few = [revision for revision, owners in owners_by_revision.items() if len(owners) <= PICK_OUT]
+    for name, part_model, owner_field in part_relations(model):
+        part_history = Version.objects.get_for_model(part_model)
+        queries = [part_history.filter(revision_id=revision) for revision in whole]
+        for batch in batches(few, PICK_OUT):
+            # As Django's serializer writes a foreign key: `"memorandum": 12,`, or `}` when last.
+            patterns = [
+                f'"{owner_field}": {owner}{end}'
+                for revision in batch
+                for owner in owners_by_revision[revision]
+                for end in (",", "}")
+            ]
+            named = functools.reduce(operator.or_, (Q(serialized_data__contains=pattern) for pattern in patterns))
+            queries.append(part_history.filter(named, revision_id__in=batch))
+        for query in queries:
+            for part in query.iterator(chunk_size=2000):
                 owner = str(json.loads(part.serialized_data)[0]["fields"][owner_field])
-                if (part.revision_id, owner) in wanted:
+                if owner in owners_by_revision[part.revision_id]:
                     found[(part.revision_id, owner)][name].append(part)
     return found
 
@@ -314,7 +352,9 @@ class RevisionRevert:
 
     def plan(self) -> Iterator[RevertStep]:
         content_type = ContentType.objects.get_for_model(self.model)
-        for batch in batches(self.versions()):
+        versions = self.versions()
+        then = stored_states(self.model, versions)  # the revision's parts read once, not per batch
+        for batch in batches(versions):
             ids = [version.object_id for version in batch]
             others = (
                 Version.objects.get_for_model(self.model)
@@ -344,7 +384,6 @@ class RevisionRevert:
                 ).values_list("object_id", flat=True)
             )
             now = current_states(self.model, [self.model._meta.pk.to_python(object_id) for object_id in ids])
-            then = stored_states(self.model, batch)
             for version in batch:
                 yield RevertStep(
                     version=version,

@@ -23,7 +23,7 @@ from reversion.models import Version
 from . import history
 from .formats import SharedCacheStorage
 
-# The keyword argument with which the admin tells an import it is a preview, naming its file.
+# The keyword argument with which the admin gives a preview the dictionary to note the records in.
 PREVIEW_KEY = "previewed_as"
 SHOWN = 10
 
@@ -46,9 +46,11 @@ def states_by_slug(model: type[Model], slugs: list[str], lock: bool = False) -> 
 
 def remember(resource, dataset, **kwargs) -> None:
     """Called as an import starts reading `dataset` (`before_import`): in a preview, note the
-    state of every record the file names, before any row is written."""
-    file_name = kwargs.get(PREVIEW_KEY)
-    if not file_name:
+    state of every record the file names, before any row is written, into the dictionary the
+    admin passed as PREVIEW_KEY. (The preview's transaction is rolled back: `keep()` stores
+    the notes after it.)"""
+    notes = kwargs.get(PREVIEW_KEY)
+    if notes is None:
         return
     rows = {}
     for number, slug in enumerate(dataset["slug"] if "slug" in (dataset.headers or []) else [], 1):
@@ -56,8 +58,12 @@ def remember(resource, dataset, **kwargs) -> None:
         if slug:
             rows.setdefault(slug, number)
     states = states_by_slug(resource._meta.model, list(rows))
-    seen = {slug: (number, states.get(slug)) for slug, number in rows.items()}
-    caches["imports"].set(cache_key(file_name), seen, SharedCacheStorage.CACHE_LIFETIME)
+    notes.update((slug, (number, states.get(slug))) for slug, number in rows.items())
+
+
+def keep(file_name: str, notes: dict) -> None:
+    """Store a preview's notes beside its uploaded file, for as long as the file waits."""
+    caches["imports"].set(cache_key(file_name), notes, SharedCacheStorage.CACHE_LIFETIME)
 
 
 @dataclass

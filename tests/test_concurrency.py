@@ -18,12 +18,15 @@ from urllib.request import urlopen
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
 from agreements.models import Commitment, Memorandum, Signatory
 from tests import factories
 from tests.test_history import change_url, form_data
+from tests.test_import import MEMORANDUM_HEADER, confirm, preview, write_csv
 
 
 @pytest.fixture
@@ -431,3 +434,72 @@ def test_of_two_saves_at_the_same_moment_exactly_one_is_accepted(site, concurren
         assert "changed this record at" in refused_page, (trial, kind)
         assert titles[accepted] in refused_page  # theirs, shown to the editor whose save was refused
         assert site.title_of(type(checked), checked.pk) == titles[accepted]
+
+
+# ---------------------------------------------------------------- imports: confirmed as previewed, or not at all
+
+
+def import_page_messages(client, response) -> list[str]:
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:agreements_memorandum_import")
+    return [str(message) for message in get_messages(client.get(response["Location"]).wsgi_request)]
+
+
+@pytest.fixture
+def previewed(admin_client, tmp_path, memorandum, oncology):
+    """A file that adds one memorandum and updates the cast's, previewed but not yet confirmed."""
+    rows = [
+        ["mou-new", "A new MoU", "mou", "signed", "BY", "OM", "2025", "Minsk", "oncology"],
+        ["cancer-mou", "Cancer centres MoU (from the file)", "mou", "signed", "BY", "OM", "2025-10-06", "", ""],
+    ]
+    path = write_csv(tmp_path / "memoranda.csv", MEMORANDUM_HEADER, rows)
+    response = preview(admin_client, "memorandum", path, "csv")
+    assert response.context["confirm_form"] is not None
+    return response
+
+
+def test_an_import_row_whose_record_changed_after_the_preview_is_refused_at_confirm(
+    admin_client, previewed, memorandum, bob
+):
+    as_bob = client_for(bob)
+    bobs_form = open_form(as_bob, memorandum)
+    bobs_form["summary"] = "Bob's summary, written while the file waited."
+    assert as_bob.post(change_url(memorandum), bobs_form).status_code == 302
+
+    [message] = import_page_messages(admin_client, confirm(admin_client, "memorandum", previewed))
+    assert message.startswith("Nothing was imported: the file would overwrite records that changed after its preview")
+    assert "row 2 (“cancer-mou”): changed by bob at " in message
+    memorandum.refresh_from_db()
+    assert (memorandum.title, memorandum.summary) == (
+        "Cancer centres MoU",
+        "Bob's summary, written while the file waited.",
+    )
+    assert not Memorandum.objects.filter(slug="mou-new").exists()
+
+
+def test_a_record_added_or_deleted_after_the_preview_stops_the_import_too(admin_client, previewed, belarus, oman):
+    factories.MemorandumFactory(title="Someone else's new MoU", slug="mou-new", country_a=belarus, country_b=oman)
+    [message] = import_page_messages(admin_client, confirm(admin_client, "memorandum", previewed))
+    assert "row 1 (“mou-new”): a record with this slug was added after the preview" in message
+    assert Memorandum.objects.get(slug="mou-new").title == "Someone else's new MoU"
+
+
+def test_a_change_made_outside_the_admin_after_the_preview_is_noticed(admin_client, previewed, memorandum):
+    Memorandum.objects.filter(pk=memorandum.pk).update(signed_at="Muscat")
+    [message] = import_page_messages(admin_client, confirm(admin_client, "memorandum", previewed))
+    assert "row 2 (“cancer-mou”): changed by someone, outside the administration, after the preview" in message
+
+
+def test_a_change_to_a_record_s_own_parts_after_the_preview_is_noticed(
+    admin_client, previewed, memorandum, ministry_by
+):
+    factories.SignatoryFactory(memorandum=memorandum, institution=ministry_by)
+    [message] = import_page_messages(admin_client, confirm(admin_client, "memorandum", previewed))
+    assert "row 2 (“cancer-mou”)" in message
+
+
+def test_an_import_nobody_overtook_is_confirmed(admin_client, previewed, memorandum):
+    assert confirm(admin_client, "memorandum", previewed).status_code == 302
+    memorandum.refresh_from_db()
+    assert memorandum.title == "Cancer centres MoU (from the file)"
+    assert Memorandum.objects.filter(slug="mou-new").exists()
