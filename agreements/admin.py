@@ -122,6 +122,19 @@ class RecordHistoryAdmin(VersionAdmin):
         }
         return self.revert_form_view(request, version, self._reversion_get_template_list("recover_form.html"), context)
 
+    def recoverlist_view(self, request, extra_context=None):
+        deleted = Version.objects.get_deleted(self.model).select_related("revision")
+        page = Paginator(self._reversion_order_version_queryset(request, deleted), self.history_per_page).get_page(
+            request.GET.get(PAGE_VAR)
+        )
+        context = {
+            "deleted": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            **(extra_context or {}),
+        }
+        return super().recoverlist_view(request, context)
+
     def revert_form_view(self, request, version, template_name, extra_context):
         """The change form with the record (and its parts) as `version` saved them.
 

@@ -366,3 +366,18 @@ def test_a_record_s_state_read_now_is_the_state_its_version_stores(admin_client,
         now = history.current_states(model, [record.pk])
         assert now == history.stored_states(model, [by_reversion]) == history.stored_states(model, [in_bulk])
         assert now[str(record.pk)]["parts"]
+
+
+def test_the_list_of_deleted_records_is_paged(admin_client, belarus, oman, django_assert_max_num_queries):
+    memoranda = Memorandum.objects.bulk_create(
+        Memorandum(title=f"MoU {n}", slug=f"mou-{n}", kind="mou", country_a=belarus, country_b=oman)
+        for n in range(120)
+    )
+    revision = Revision.objects.create(date_created=timezone.now(), comment="Deleted.")
+    history.save_versions(memoranda, revision)
+    Memorandum.objects.all().delete()
+
+    with django_assert_max_num_queries(12):
+        page = admin_client.get(reverse("admin:agreements_memorandum_recoverlist"))
+    assert len(page.context["deleted"]) == 50
+    assert "120 deleted records" in " ".join(page.content.decode().split())
