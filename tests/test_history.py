@@ -370,8 +370,7 @@ def test_a_record_s_state_read_now_is_the_state_its_version_stores(admin_client,
 
 def test_the_list_of_deleted_records_is_paged(admin_client, belarus, oman, django_assert_max_num_queries):
     memoranda = Memorandum.objects.bulk_create(
-        Memorandum(title=f"MoU {n}", slug=f"mou-{n}", kind="mou", country_a=belarus, country_b=oman)
-        for n in range(120)
+        Memorandum(title=f"MoU {n}", slug=f"mou-{n}", kind="mou", country_a=belarus, country_b=oman) for n in range(120)
     )
     revision = Revision.objects.create(date_created=timezone.now(), comment="Deleted.")
     history.save_versions(memoranda, revision)

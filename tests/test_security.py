@@ -86,7 +86,9 @@ def test_no_page_or_download_may_be_kept_by_a_browser_or_proxy(client, admin_cli
         client.get("/no-such-page/"),
         admin_client.get(reverse("admin:agreements_memorandum_changelist")),
         admin_client.get(reverse("admin:agreements_memorandum_history", args=[memorandum.pk])),
-        admin_client.post(reverse("admin:agreements_memorandum_export"), {"format": "0", "memorandumresource_slug": "on"}),
+        admin_client.post(
+            reverse("admin:agreements_memorandum_export"), {"format": "0", "memorandumresource_slug": "on"}
+        ),
         anonymous_client.get(reverse("login")),
         anonymous_client.get(reverse("agreements:memorandum-list")),  # the redirect to sign in
         anonymous_client.get(reverse("health")),
