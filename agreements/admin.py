@@ -67,6 +67,10 @@ def save_last_versions(objs, user) -> None:
     history.save_versions(objs, revision)
 
 
+# The revert and recover pages carry the record's state as they showed it, under this name.
+STATE_BEFORE_REVERT = "state_before_revert"
+
+
 class KeptRollback(Exception):
     """Leaves a transaction, rolling it back, with the page rendered inside it."""
 
@@ -152,6 +156,17 @@ class RecordHistoryAdmin(VersionAdmin):
         quiet = mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed)
         try:
             with transaction.atomic(using=version.db), quiet if request.method == "GET" else nullcontext():
+                # The record as it was when this page was opened: a change made since would be undone unseen.
+                state = history.fingerprint(self.state_before_revert(request, version)) or ""
+                if request.method == "POST" and request.POST.get(STATE_BEFORE_REVERT) != state:
+                    self.message_user(
+                        request,
+                        _("“%(name)s” was changed after you opened this page. Look at it again before reverting it.")
+                        % {"name": version.object_repr},
+                        messages.ERROR,
+                    )
+                    return redirect(request.path)
+                context[STATE_BEFORE_REVERT] = state
                 history.restore([version])
                 with self.create_revision(request):
                     response = self.changeform_view(request, quote(version.object_id), request.path, context)
@@ -176,6 +191,12 @@ class RecordHistoryAdmin(VersionAdmin):
             self.message_user(request, self.revert_failure(version, error), messages.ERROR)
             return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         return response
+
+    def state_before_revert(self, request, version) -> dict | None:
+        """The record's state now, locked until the transaction ends when the revert is saved."""
+        if request.method == "POST":
+            list(self.model._default_manager.select_for_update().filter(pk=version.object_id).values_list("pk"))
+        return history.current_states(self.model, [version.object_id]).get(version.object_id)
 
     def revert_failure(self, version, error) -> str:
         if isinstance(error, IntegrityError):

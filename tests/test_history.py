@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision, Version
@@ -36,6 +37,8 @@ def form_data(response) -> dict:
                 data[key] = [str(item) for item in value]
             elif value is not None:
                 data[key] = str(value)
+    if "state_before_revert" in response.context:  # a hidden input of the revert and recover pages
+        data["state_before_revert"] = response.context["state_before_revert"]
     return data
 
 
@@ -380,3 +383,21 @@ def test_the_list_of_deleted_records_is_paged(admin_client, belarus, oman, djang
         page = admin_client.get(reverse("admin:agreements_memorandum_recoverlist"))
     assert len(page.context["deleted"]) == 50
     assert "120 deleted records" in " ".join(page.content.decode().split())
+
+
+def test_a_revert_is_refused_if_the_record_changed_after_the_revert_page_was_opened(admin_client, signed_memorandum):
+    edit(admin_client, signed_memorandum, summary="First text.")
+    first = Version.objects.get_for_object(signed_memorandum).get()
+    form_page = admin_client.get(revision_url(signed_memorandum, first))
+    Memorandum.objects.filter(pk=signed_memorandum.pk).update(summary="Written meanwhile.")
+
+    response = admin_client.post(revision_url(signed_memorandum, first), form_data(form_page))
+    assert response.status_code == 302
+    assert response["Location"] == revision_url(signed_memorandum, first)
+    [message] = get_messages(response.wsgi_request)
+    assert (
+        str(message)
+        == "“Cancer centres MoU” was changed after you opened this page. Look at it again before reverting it."
+    )
+    signed_memorandum.refresh_from_db()
+    assert signed_memorandum.summary == "Written meanwhile."
