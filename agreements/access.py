@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import functools
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_lockout_parameters
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
 from django.shortcuts import render
 
 BROWSE = "agreements.browse_records"
@@ -65,14 +68,52 @@ def export_required(view):
     return guarded
 
 
+class UsernameAndAddressLockout(AxesDatabaseHandler):
+    """Login throttling with a limit of its own for each of django-axes' lockout parameters:
+    AXES_FAILURE_LIMIT wrong passwords for one username, from any number of addresses, lock that
+    username (guessing one account's password from many addresses gains nothing), and
+    AXES_ADDRESS_FAILURE_LIMIT wrong passwords from one address, for any usernames, lock that
+    address (one address cannot try a few passwords on every account, nor lock out more than a
+    few accounts before its own lock stops it). django-axes compares the largest of the counts
+    with one limit, so the address's count is scaled to AXES_FAILURE_LIMIT.
+
+    A correct password resets the failures of its own username only: signing in to one's own
+    account must not wipe the count of guesses made from the same address at others'.
+    """
+
+    def failures_by_parameter(self, request, credentials=None) -> dict[str, int]:
+        parameters = [
+            parameter if isinstance(parameter, str) else "+".join(parameter)
+            for parameter in get_lockout_parameters(request, credentials)
+        ]
+        counts = [
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        ]
+        return dict(zip(parameters, counts, strict=True))
+
+    def get_failures(self, request, credentials=None) -> int:
+        counts = self.failures_by_parameter(request, credentials)
+        by_address = counts.pop("ip_address", 0) * settings.AXES_FAILURE_LIMIT // settings.AXES_ADDRESS_FAILURE_LIMIT
+        return max([by_address, *counts.values()])
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        from axes.models import AccessAttempt
+
+        count, _deleted = AccessAttempt.objects.filter(username=get_client_username(request, credentials)).delete()
+        return count
+
+
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' answer to a locked-out sign-in: the sign-in page again, saying why and for how long.
 
-    The lock is on one username from one address, so the form stays: someone else may sign in.
+    The form stays: from another address, or under another name, someone else may still sign in.
     """
+    counts = UsernameAndAddressLockout().failures_by_parameter(request, credentials)
     context = {
         "form": AuthenticationForm(request),
         "locked_out": True,
+        "address_locked": counts.get("ip_address", 0) >= settings.AXES_ADDRESS_FAILURE_LIMIT,
         "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
         "next": request.POST.get("next") or request.GET.get("next", ""),
     }

@@ -2,16 +2,27 @@ from __future__ import annotations
 
 import functools
 import operator
+from contextlib import nullcontext
 
+import reversion
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core import signing
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError, router, transaction
 from django.db import models as db_models
-from django.db.models import Q
+from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.db.models.functions import ExtractYear
-from django.urls import reverse
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -19,10 +30,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ImportForm
 from reversion.admin import VersionAdmin
+from reversion.errors import RevertError
 from reversion.models import Revision, Version
+from reversion.utils import mute_signals
 
-from . import history, models, resources
+from . import history, models, resources, stale_imports
 from .access import EXPORT
 from .formats import FORMATS
 from .importing import ImportPages
@@ -50,6 +64,245 @@ def save_last_versions(objs, user) -> None:
         date_created=timezone.now(), user=user if user.is_authenticated else None, comment=_("Deleted.")
     )
     history.save_versions(objs, revision)
+
+
+# The revert and recover pages carry the record's state as they showed it, under this name.
+STATE_BEFORE_REVERT = "state_before_revert"
+
+
+class KeptRollback(Exception):
+    """Leaves a transaction, rolling it back, with the page rendered inside it."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+class RecordHistoryAdmin(VersionAdmin):
+    """django-reversion's history, revert and recover pages, one record at a time.
+
+    Reverting or recovering a record restores that record and its own parts only
+    (`history.restore`), never the other records its revision saved (an import of thousands of
+    rows is one revision); a version of another model is not found here. The history is paged.
+    Going back on a whole revision is a page of its own, `revision_revert_view`, which lists
+    every record it would change and refuses while any was edited since.
+    """
+
+    object_history_template = "admin/agreements/object_history.html"
+    history_per_page = 50
+    revert_per_page = 100
+
+    def get_urls(self):
+        return [
+            path(
+                "revision/<int:revision_id>/revert/",
+                self.admin_site.admin_view(self.revision_revert_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_revision_revert",
+            ),
+            *super().get_urls(),
+        ]
+
+    def versions(self):
+        """The versions of this admin's records, and of nothing else."""
+        return Version.objects.get_for_model(self.model)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        version = get_object_or_404(self.versions(), pk=version_id, object_id=unquote(object_id))
+        context = {
+            "title": _("Revert %(name)s") % {"name": version.object_repr},
+            "revert": True,
+            **(extra_context or {}),
+        }
+        return self.revert_form_view(request, version, self._reversion_get_template_list("revision_form.html"), context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(self.versions(), pk=version_id)
+        context = {
+            "title": _("Recover %(name)s") % {"name": version.object_repr},
+            "recover": True,
+            **(extra_context or {}),
+        }
+        return self.revert_form_view(request, version, self._reversion_get_template_list("recover_form.html"), context)
+
+    def recoverlist_view(self, request, extra_context=None):
+        deleted = Version.objects.get_deleted(self.model).select_related("revision")
+        page = Paginator(self._reversion_order_version_queryset(request, deleted), self.history_per_page).get_page(
+            request.GET.get(PAGE_VAR)
+        )
+        context = {
+            "deleted": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            **(extra_context or {}),
+        }
+        return super().recoverlist_view(request, context)
+
+    def revert_form_view(self, request, version, template_name, extra_context):
+        """The change form with the record (and its parts) as `version` saved them.
+
+        Shown inside a transaction that is rolled back; saving it restores the record again
+        and saves the form as any change is saved, as a new version.
+        """
+        others = self.versions().filter(revision_id=version.revision_id).exclude(pk=version.pk).count()
+        context = {
+            **extra_context,
+            "other_records": others,
+            "revision_revert_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_revision_revert", args=[version.revision_id]
+            ),
+        }
+        quiet = mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed)
+        try:
+            with transaction.atomic(using=version.db), quiet if request.method == "GET" else nullcontext():
+                # The record as it was when this page was opened: a change made since would be undone unseen.
+                state = history.fingerprint(self.state_before_revert(request, version)) or ""
+                if request.method == "POST" and request.POST.get(STATE_BEFORE_REVERT) != state:
+                    self.message_user(
+                        request,
+                        _("“%(name)s” was changed after you opened this page. Look at it again before reverting it.")
+                        % {"name": version.object_repr},
+                        messages.ERROR,
+                    )
+                    return redirect(request.path)
+                context[STATE_BEFORE_REVERT] = state
+                history.restore([version])
+                with self.create_revision(request):
+                    response = self.changeform_view(request, quote(version.object_id), request.path, context)
+                    if request.method == "POST" and response.status_code == 302:
+                        reversion.set_comment(
+                            _("Reverted to the version saved on %(date)s.")
+                            % {
+                                "date": date_format(
+                                    timezone.localtime(version.revision.date_created), "DATETIME_FORMAT"
+                                )
+                            }
+                        )
+                    elif response.status_code == 200:
+                        response.template_name = template_name
+                        response.render()
+                        raise KeptRollback(response)
+                    else:
+                        raise RevertError(_("%(name)s could not be loaded.") % {"name": version.object_repr})
+        except KeptRollback as rolled_back:
+            return rolled_back.response
+        except (RevertError, ProtectedError, IntegrityError) as error:
+            self.message_user(request, self.revert_failure(version, error), messages.ERROR)
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        return response
+
+    def state_before_revert(self, request, version) -> dict | None:
+        """The record's state now, locked until the transaction ends when the revert is saved."""
+        if request.method == "POST":
+            list(self.model._default_manager.select_for_update().filter(pk=version.object_id).values_list("pk"))
+        return history.current_states(self.model, [version.object_id]).get(version.object_id)
+
+    def revert_failure(self, version, error) -> str:
+        if isinstance(error, IntegrityError):
+            return _(
+                "“%(name)s” could not be put back as it was: a record it refers to was deleted since, "
+                "or another record now has its slug."
+            ) % {"name": version.object_repr}
+        return str(error)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The record's versions, newest first, a page at a time; each says how many records its
+        revision saved, with a link to revert them all where there are others."""
+        versions = (
+            self.versions()
+            .filter(object_id=unquote(object_id))
+            .select_related("revision__user")
+            .order_by(*self.get_version_ordering(request))
+        )
+        paginator = Paginator(versions, self.history_per_page)
+        page = paginator.get_page(request.GET.get(PAGE_VAR))
+        sizes = dict(
+            self.versions()
+            .filter(revision_id__in=[version.revision_id for version in page])
+            .values_list("revision_id")
+            .annotate(records=Count("pk"))
+        )
+        names = f"admin:{self.opts.app_label}_{self.opts.model_name}"
+        actions = [
+            {
+                "revision": version.revision,
+                "url": reverse(f"{names}_revision", args=[quote(version.object_id), version.pk]),
+                "records": sizes.get(version.revision_id, 1),
+                "revert_all_url": reverse(f"{names}_revision_revert", args=[version.revision_id]),
+            }
+            for version in page
+        ]
+        context = {
+            "action_list": actions,
+            "history_page": page,
+            "history_page_range": paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            **(extra_context or {}),
+        }
+        # Django's own history page (LogEntry), skipping django-reversion's, which lists every version at once.
+        return super(VersionAdmin, self).history_view(request, object_id, context)
+
+    def revision_revert_view(self, request, revision_id):
+        """Go back on a whole revision for this admin's records (an import): put each back as it
+        was before, delete those it added. The page lists every record it would change, a page at
+        a time; it refuses, listing them first, while any was edited since."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        revision = get_object_or_404(Revision.objects.select_related("user"), pk=revision_id)
+        if not self.versions().filter(revision=revision).exists():
+            raise Http404
+        revert = history.RevisionRevert(revision, self.model)
+        if request.method == "POST":
+            try:
+                with transaction.atomic(using=router.db_for_write(self.model)):
+                    revert.lock_records()
+                    if not revert.refused and (not revert.deleted or self.has_delete_permission(request)):
+                        done = Revision.objects.create(
+                            date_created=timezone.now(),
+                            user=request.user,
+                            comment=_("Reverted the revision of %(date)s (%(comment)s).")
+                            % {
+                                "date": date_format(timezone.localtime(revision.date_created), "DATETIME_FORMAT"),
+                                "comment": revision.get_comment() or "—",
+                            },
+                        )
+                        revert.apply(done)
+                        self.message_user(
+                            request,
+                            _("%(restored)s records put back as they were and %(deleted)s deleted.")
+                            % {"restored": len(revert.restored), "deleted": len(revert.deleted)},
+                            messages.SUCCESS,
+                        )
+                        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            except (ProtectedError, RestrictedError) as error:
+                self.message_user(
+                    request,
+                    _("Nothing was reverted: %(reason)s") % {"reason": error.args[0]},
+                    messages.ERROR,
+                )
+            except IntegrityError:
+                self.message_user(
+                    request,
+                    _(
+                        "Nothing was reverted: a record could not be put back as it was, because a record it "
+                        "refers to was deleted since or another record now has its slug."
+                    ),
+                    messages.ERROR,
+                )
+        steps = sorted(revert.steps, key=lambda step: (not step.refusal, step.version.object_repr.casefold()))
+        page = Paginator(steps, self.revert_per_page).get_page(request.GET.get(PAGE_VAR))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Revert a whole revision"),
+            "revision": revision,
+            "revert": revert,
+            "steps": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            "may_delete": self.has_delete_permission(request),
+        }
+        return TemplateResponse(request, "admin/agreements/revision_revert.html", context)
 
 
 # ---------------------------------------------------------------- concurrent edits
@@ -120,6 +373,15 @@ class EditConflictForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        if getattr(self, "deleted_since_opened", False):
+            raise forms.ValidationError(
+                _(
+                    "Someone else deleted this %(row)s after you opened this page, so it is not saved again. "
+                    "Reload the page to see the record as it is now."
+                )
+                % {"row": self._meta.model._meta.verbose_name},
+                code="deleted",
+            )
         token = cleaned_data.get("loaded_state")
         if not self.instance.pk or not token:
             return cleaned_data
@@ -133,6 +395,13 @@ class EditConflictForm(forms.ModelForm):
                 _("This form's record of what it showed is damaged. Check the values and save again."),
                 code="stale",
             )
+        self.changed_since_opened = any(
+            opened.get(field.name) != self.stored_state.get(field.name)
+            for field in self.compared_fields()
+            if field.name in opened
+        )
+        if cleaned_data.get("DELETE"):
+            return cleaned_data  # an inline row marked for deletion: its formset decides
         conflicts = []
         for field in self.compared_fields():
             theirs = self.stored_state.get(field.name)
@@ -163,17 +432,25 @@ class EditConflictForm(forms.ModelForm):
             raise forms.ValidationError(errors)
         return cleaned_data
 
-    def changed_by_message(self) -> str:
+    def last_change(self) -> dict | None:
+        """Who saved the latest version of this record, and when; None if no version says."""
         latest = Version.objects.get_for_object(self.instance).select_related("revision__user").first()
-        if latest is not None:
-            revision = latest.revision
-            return _(
-                "%(user)s changed this record at %(when)s, after you opened it. Saving would undo their "
-                "changes below; check them, then save again to keep your values."
-            ) % {
-                "user": revision.user or _("someone"),
-                "when": date_format(timezone.localtime(revision.date_created), "DATETIME_FORMAT"),
-            }
+        if latest is None:
+            return None
+        return {
+            "user": latest.revision.user or _("someone"),
+            "when": date_format(timezone.localtime(latest.revision.date_created), "DATETIME_FORMAT"),
+        }
+
+    def changed_by_message(self) -> str:
+        if change := self.last_change():
+            return (
+                _(
+                    "%(user)s changed this record at %(when)s, after you opened it. Saving would undo their "
+                    "changes below; check them, then save again to keep your values."
+                )
+                % change
+            )
         return _(
             "Someone changed this record after you opened it. Saving would undo their changes below; "
             "check them, then save again to keep your values."
@@ -183,6 +460,54 @@ class EditConflictForm(forms.ModelForm):
         """Carry the values stored now, so that saving again knowingly keeps this editor's values."""
         self.data = self.data.copy()
         self.data[self.add_prefix("loaded_state")] = self.sign(self.stored_state)
+
+
+class EditConflictFormSet(BaseInlineFormSet):
+    """Inline rows: each row's form checks its own values (`EditConflictForm`); a row marked for
+    deletion after someone else changed it is not deleted unseen either, and a row someone else
+    deleted is named rather than recreated."""
+
+    def clean(self):
+        super().clean()
+        for form in self.initial_forms:
+            if self._should_delete_form(form) and getattr(form, "changed_since_opened", False):
+                form.refresh_loaded_state()
+                change = form.last_change() or {"user": _("someone"), "when": _("an unknown time")}
+                raise forms.ValidationError(
+                    _(
+                        "“%(row)s”, which you marked for deletion, was changed by %(user)s at %(when)s, after "
+                        "you opened this page. Check it, then save again to delete it all the same."
+                    )
+                    % {"row": form.instance, **change},
+                    code="conflict",
+                )
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.is_bound and i < self.initial_form_count() and form.instance.pk is None:
+            form.deleted_since_opened = True
+        return form
+
+
+class EditConflictInline:
+    """An inline whose rows are checked as the record's own form is: each row carries the values
+    it was opened with, and on save the rows are locked, then compared with what is stored."""
+
+    form = EditConflictForm
+    formset = EditConflictFormSet
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.method == "POST" and transaction.get_connection(queryset.db).in_atomic_block:
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        name, options = fieldsets[0]
+        if "loaded_state" not in options["fields"]:
+            fieldsets = [(name, {**options, "fields": [*options["fields"], "loaded_state"]}), *fieldsets[1:]]
+        return fieldsets
 
 
 # ---------------------------------------------------------------- related-record fields
@@ -254,7 +579,7 @@ class CheckedRelatedFields:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class TrackerAdmin(CheckedRelatedFields, ImportPages, ImportExportModelAdmin, VersionAdmin):
+class TrackerAdmin(CheckedRelatedFields, ImportPages, ImportExportModelAdmin, RecordHistoryAdmin):
     """Import/export in CSV, XLSX, JSON and TSV (the import pages: agreements.importing); history
     with revert and recovery of deleted records;
     edits that would overwrite someone else's refused; deletes refused while other records link here.
@@ -285,6 +610,34 @@ class TrackerAdmin(CheckedRelatedFields, ImportPages, ImportExportModelAdmin, Ve
             name, options = fieldsets[0]
             fieldsets[0] = (name, {**options, "fields": [*options["fields"], "loaded_state"]})
         return fieldsets
+
+    def get_object(self, request, object_id, from_field=None):
+        """On a save, the record is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite
+        the transaction holds the database's write lock from its start), so that the values the
+        form compares with (`EditConflictForm`) are still those stored when it saves: of two
+        simultaneous saves the second waits, then sees the first's values."""
+        if request.method == "POST" and transaction.get_connection(router.db_for_write(self.model)).in_atomic_block:
+            field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+            key = unquote(object_id)
+            if is_key(field, key):
+                locked = self.model._default_manager.select_for_update().filter(**{field.name: field.to_python(key)})
+                list(locked.values_list("pk", flat=True))
+        return super().get_object(request, object_id, from_field)
+
+    def get_import_data_kwargs(self, **kwargs):
+        """A preview notes the records its file names as they are (`stale_imports`)."""
+        form, request = kwargs.get("form"), kwargs.get("request")
+        import_kwargs = super().get_import_data_kwargs(**kwargs)
+        if isinstance(form, ImportForm) and request is not None:
+            request.import_preview_notes = import_kwargs[stale_imports.PREVIEW_KEY] = {}
+        return import_kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        """A preview that can be confirmed keeps its notes beside the uploaded file."""
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None and "import_file_name" in initial:
+            stale_imports.keep(initial["import_file_name"], getattr(request, "import_preview_notes", {}))
+        return initial
 
     def get_deleted_objects(self, objs, request):
         """Records linking here through many-to-many fields are shown as protected, and the
@@ -409,7 +762,7 @@ class SourceAdmin(TrackerAdmin):
 # ---------------------------------------------------------------- institutions and people
 
 
-class InstitutionNameInline(CheckedRelatedFields, admin.TabularInline):
+class InstitutionNameInline(EditConflictInline, CheckedRelatedFields, admin.TabularInline):
     model = models.InstitutionName
     extra = 1
 
@@ -426,7 +779,7 @@ class InstitutionAdmin(TrackerAdmin):
     inlines = [InstitutionNameInline]
 
 
-class PersonNameInline(CheckedRelatedFields, admin.TabularInline):
+class PersonNameInline(EditConflictInline, CheckedRelatedFields, admin.TabularInline):
     model = models.PersonName
     extra = 1
 
@@ -446,7 +799,7 @@ class PersonAdmin(TrackerAdmin):
 # ---------------------------------------------------------------- the chain
 
 
-class CommitmentFromVisitInline(CheckedRelatedFields, admin.StackedInline):
+class CommitmentFromVisitInline(EditConflictInline, CheckedRelatedFields, admin.StackedInline):
     model = models.Commitment
     fk_name = "origin_visit"
     extra = 0
@@ -463,7 +816,7 @@ class CommitmentFromMemorandumInline(CommitmentFromVisitInline):
     verbose_name_plural = _("commitments made in this memorandum")
 
 
-class MemorandumSignedAtVisitInline(CheckedRelatedFields, admin.TabularInline):
+class MemorandumSignedAtVisitInline(EditConflictInline, CheckedRelatedFields, admin.TabularInline):
     model = models.Memorandum
     fk_name = "visit"
     extra = 0
@@ -521,13 +874,13 @@ class VisitAdmin(TrackerAdmin):
         return obj.date_in_words
 
 
-class SignatoryInline(CheckedRelatedFields, admin.TabularInline):
+class SignatoryInline(EditConflictInline, CheckedRelatedFields, admin.TabularInline):
     model = models.Signatory
     extra = 1
     autocomplete_fields = ["institution", "person"]
 
 
-class MemorandumRelationInline(CheckedRelatedFields, admin.TabularInline):
+class MemorandumRelationInline(EditConflictInline, CheckedRelatedFields, admin.TabularInline):
     model = models.MemorandumRelation
     fk_name = "source"
     extra = 0

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from . import encodings
+from . import encodings, stale_imports
 from .formats import ReadsText, SharedCacheStorage, current_reading, reading_as
 from .readers import ImportFileError, spreadsheet_row
 
@@ -307,6 +307,10 @@ class ImportPages:
                 reversion.set_comment(
                     _("Imported from “%(file)s”.") % {"file": form.cleaned_data["original_file_name"][:200]}
                 )
+                # Nothing is written if a record the file updates changed after the preview: the
+                # check and the writes are one transaction, with those records locked.
+                if stale := stale_imports.rows_changed_since_preview(self.model, storage.name):
+                    return self.ask_for_the_file_again(request, stale_imports.refusal(stale))
                 result = self.process_dataset(dataset, form, request, **kwargs)
             if result.has_errors() or result.has_validation_errors():
                 return self.failed_import_page(request, reading=reading, result=result, **kept)

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 
@@ -16,3 +17,17 @@ class RefuseNulCharacters:
             )
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
+
+
+class PrivatePages:
+    """Every page and download the application answers holds records, names or settings that
+    are not public, so no browser or proxy may keep a copy: `Cache-Control: private, no-store`.
+    Static files never reach here (whitenoise answers for them first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -26,7 +26,7 @@ from import_export.instance_loaders import CachedInstanceLoader
 from import_export.resources import Diff
 from reversion.models import Revision
 
-from . import history
+from . import history, stale_imports
 from .caching import data_changed
 from .formats import ImportFileError
 from .models import (
@@ -334,6 +334,8 @@ class TrackerResource(resources.ModelResource):
         for field in self.get_import_fields():
             if hasattr(field.widget, "preload") and field.column_name in headers:
                 field.widget.preload(dataset[field.column_name])
+        # A preview notes the records the file names as they are, for the confirmation to compare.
+        stale_imports.remember(self, dataset, **kwargs)
 
     def import_data(self, dataset, **kwargs):
         """All or nothing: a row that fails validation rolls back the whole file, not just itself."""

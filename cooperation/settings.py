@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise, which answers for static files (public, cached for ever) itself.
+    "agreements.middleware.PrivatePages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "agreements.middleware.RefuseNulCharacters",
@@ -124,6 +126,11 @@ DATABASES = {
         conn_max_age=int(env_str("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite has no SELECT … FOR UPDATE: a transaction takes the database's write lock as it
+    # begins instead, so that of two saves of one record the second waits and then sees the
+    # first's values (admin.TrackerAdmin.get_object), rather than failing as "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
@@ -255,11 +262,16 @@ def client_ip_address(request) -> str | None:
     """The client's address as seen by the outermost trusted proxy.
 
     Each proxy appends the address it received the request from to X-Forwarded-For, so
-    the entry TRUSTED_PROXIES places from the end is the one a client cannot forge.
+    the entry TRUSTED_PROXIES places from the end is the one a client cannot forge, provided
+    that nobody can reach gunicorn except through those proxies (docs/operations.md): a
+    client that reaches it directly writes that entry itself.
     """
+    from django.conf import settings
+
+    trusted = settings.TRUSTED_PROXIES
     forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if ip.strip()]
-    if TRUSTED_PROXIES and len(forwarded) >= TRUSTED_PROXIES:
-        return forwarded[-TRUSTED_PROXIES]
+    if trusted and len(forwarded) >= trusted:
+        return forwarded[-trusted]
     return request.META.get("REMOTE_ADDR")
 
 
@@ -319,13 +331,17 @@ PERMISSIONS_POLICY = {
 }
 
 # ---------------------------------------------------------------- login throttling (django-axes)
-# After AXES_FAILURE_LIMIT wrong passwords for one username from one address, that pair is
-# locked out for AXES_COOLOFF_MINUTES; a correct password resets the count. Tests that log in
-# with client.login() pass a request: client.login(request=HttpRequest(), ...).
+# After AXES_FAILURE_LIMIT wrong passwords for one username, from any addresses, that username
+# is locked out for AXES_COOLOFF_MINUTES; after AXES_ADDRESS_FAILURE_LIMIT wrong passwords from
+# one address, for any usernames, that address is. A correct password resets its own username's
+# count only (access.UsernameAndAddressLockout; docs/security.md weighs the two limits). Tests
+# that log in with client.login() pass a request: client.login(request=HttpRequest(), ...).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "agreements.access.UsernameAndAddressLockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = client_ip_address
 AXES_LOCKOUT_CALLABLE = "agreements.access.locked_out"

@@ -70,6 +70,33 @@ def test_admin_pages_carry_the_security_headers(client, admin_client):
     assert_security_headers(admin_client.get(reverse("admin:agreements_memorandum_export")))
 
 
+def assert_not_stored(response) -> None:
+    directives = {directive.strip() for directive in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives, response["Cache-Control"]
+
+
+def test_no_page_or_download_may_be_kept_by_a_browser_or_proxy(client, admin_client, anonymous_client, memorandum):
+    responses = [
+        client.get(reverse("agreements:overview")),
+        client.get(reverse("agreements:memorandum-list")),
+        client.get(memorandum.get_absolute_url()),
+        client.get(reverse("agreements:memorandum-export", args=["csv"])),  # streamed
+        client.get(reverse("agreements:memorandum-export", args=["xlsx"])),
+        client.get(reverse("agreements:memorandum-list"), {"country": "not a country"}),
+        client.get("/no-such-page/"),
+        admin_client.get(reverse("admin:agreements_memorandum_changelist")),
+        admin_client.get(reverse("admin:agreements_memorandum_history", args=[memorandum.pk])),
+        admin_client.post(
+            reverse("admin:agreements_memorandum_export"), {"format": "0", "memorandumresource_slug": "on"}
+        ),
+        anonymous_client.get(reverse("login")),
+        anonymous_client.get(reverse("agreements:memorandum-list")),  # the redirect to sign in
+        anonymous_client.get(reverse("health")),
+    ]
+    for response in responses:
+        assert_not_stored(response)
+
+
 def test_the_deploy_checklist_reports_nothing_under_production_settings(tmp_path):
     """`manage.py check --deploy` as an operator runs it on the production host (docs/operations.md):
     not a single message, at any level, and nothing silenced."""
@@ -145,20 +172,78 @@ def test_a_correct_password_logs_in(client, editor):
     assert response["Location"] == reverse("admin:index")
 
 
-def test_repeated_failures_lock_out_that_username_from_that_address(client, editor):
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        assert log_in(client, "wrong").status_code == 200  # the login form again, with an error
-    assert log_in(client, "wrong").status_code == 429
-    # Locked out: even the right password is refused now.
-    assert log_in(client, "correct horse battery").status_code == 429
-    assert AccessAttempt.objects.get(username="editor").failures_since_start > settings.AXES_FAILURE_LIMIT
-    # The lock is on the pair: the same user from another address may still log in.
+def test_repeated_failures_lock_out_that_username_whatever_the_address(client, editor):
+    for n in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(client, "wrong", ip=f"198.51.100.{n}").status_code == 200  # the login form again, with an error
+    assert log_in(client, "wrong", ip="198.51.100.99").status_code == 429
+    # Locked out: even the right password is refused now, from any address.
+    response = log_in(client, "correct horse battery", ip="192.0.2.1")
+    assert response.status_code == 429
+    assert "Too many wrong passwords have been entered for this account" in response.content.decode()
+    # Other accounts are not locked.
+    other = type(editor).objects.create_user("colleague", password="another long password", is_staff=True)
+    assert log_in(client, "another long password", username=other.username, ip="198.51.100.1").status_code == 302
+
+
+def test_guessing_across_usernames_from_one_address_locks_that_address(client, editor, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 2 * settings.AXES_FAILURE_LIMIT  # the rule, in fewer slow logins
+    for n in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+        log_in(client, "wrong", username=f"guess-{n}", ip="203.0.113.66")
+    response = log_in(client, "correct horse battery", ip="203.0.113.66")
+    assert response.status_code == 429
+    assert "Too many wrong passwords have been entered from this address" in response.content.decode()
+    # No username met its own limit: from another address the editor signs in.
     assert log_in(client, "correct horse battery", ip="198.51.100.9").status_code == 302
 
 
+def test_one_address_cannot_lock_out_more_than_a_few_accounts(client, django_user_model, settings):
+    """An insider behind the office's one address: every account they lock costs them
+    AXES_FAILURE_LIMIT failures of the address's AXES_ADDRESS_FAILURE_LIMIT."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 2 * settings.AXES_FAILURE_LIMIT
+    victims = [django_user_model.objects.create_user(f"colleague-{n}") for n in range(4)]
+    locked = 0
+    for victim in victims:
+        for _attempt in range(settings.AXES_FAILURE_LIMIT):
+            log_in(client, "wrong", username=victim.username, ip="203.0.113.10")
+        locked += AccessAttempt.objects.filter(username=victim.username).exists()
+        if log_in(client, "wrong", username="probe", ip="203.0.113.10").status_code == 429:
+            break
+    assert locked <= settings.AXES_ADDRESS_FAILURE_LIMIT // settings.AXES_FAILURE_LIMIT
+
+
+def test_signing_in_to_one_s_own_account_does_not_wipe_guesses_at_others(client, editor, django_user_model):
+    django_user_model.objects.create_user("insider", password="the insider's own password", is_staff=True)
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "wrong", ip="203.0.113.10")
+    assert log_in(client, "the insider's own password", username="insider", ip="203.0.113.10").status_code == 302
+    assert log_in(client, "wrong", ip="203.0.113.10").status_code == 429
+
+
+def test_a_forged_forwarded_for_header_does_not_lift_the_lock(client, editor, settings):
+    """With TRUSTED_PROXIES set, a client that reaches gunicorn directly writes X-Forwarded-For
+    itself and may claim any address (docs/operations.md: gunicorn must only be reachable
+    through the proxy); the lock on the username holds whatever it claims."""
+    settings.TRUSTED_PROXIES = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("admin:login"),
+            {"username": "editor", "password": "wrong", "next": reverse("admin:index")},
+            REMOTE_ADDR="203.0.113.7",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {f"192.0.2.{n}" for n in range(5)}
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "editor", "password": "correct horse battery", "next": reverse("admin:index")},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="192.0.2.200",
+    )
+    assert response.status_code == 429
+
+
 def test_a_successful_login_resets_the_failure_count(client, editor):
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        log_in(client, "wrong")
+    for n in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "wrong", ip=f"198.51.100.{n}")
     assert log_in(client, "correct horse battery").status_code == 302
     assert not AccessAttempt.objects.filter(username="editor").exists()
 
