@@ -6,3 +6,9 @@ commitments it describes, and the links between them, every field with the sente
 Nothing here writes to the database; `agreements.drafting.writing` does, once an editor confirms.
 """
 
+from __future__ import annotations
+
+from .proposal import Proposal, draft
+from .reading import DraftInputError, read_upload
+
+__all__ = ["DraftInputError", "Proposal", "draft", "read_upload"]

@@ -92,10 +92,10 @@ PROMISE = {
     "en": r"will|would\s+be\s+able|agreed\s+(?:to|on|that)|plan(?:s|ned)?\s+to|is\s+planned|intend\w*|intent\s+to|"
     r"aim\w*\s+to|committed\s+to|pledged|expect\w*|ready\s+to|readiness|hope\s+(?:to|that|they)|"
     r"the\s+focus\s+now\s+is|key\s+objective|opportunities\s+for|great\s+potential|promising\s+opportunities|"
-    r"opened\s+up\s+opportunities|continues\s+to\s+develop|we\s+are\s+using",
+    r"opened\s+up\s+opportunities|continues\s+to\s+develop|we\s+are\s+using|progress\s+(?:made|achieved)\s+(?:in|on)",
     "ru": r"готовност\w*|договор[её]нност\w*|планир\w+|намерен\w*|будет|будут|обязал\w*|согласовал\w*",
     "ar": r"\w?اتفق\w*|\w?وافق\w*|\w?تعهد\w*|استعداد\w*|مستعدون|يريدون|سوف|ستطور|سي\w+|أكد\w*\s+على\s+تعميق|"
-    r"الجهود\s+المبذولة|مستمرة|الحالية\s+قيد\s+التطوير",
+    r"الجهود\s+المبذولة|مستمرة|الحالية\s+قيد\s+التطوير|التقدم\s+المحرز",
 }
 # The part of a promise's sentence that says what was promised starts after one of these.
 PROMISE_START = {

@@ -634,22 +634,33 @@ class Builder:
         if origin is None:
             return
         after = promise.start() if promise else 0
-        due = next((d for d in read.dates if d.kind in ("until", "date", "vague") and d.start >= after), None)
-        commitment = ProposedCommitment(
-            id=f"commitment-{len(self.commitments) + 1}",
-            text=capfirst(what)[:MAX_TITLE],
-            origin=origin,
-            evidence=Evidence(read.sentence, start, len(text)),
-        )
-        if due is not None:
-            commitment.due = due.edtf if due.kind != "vague" else ""
-            commitment.due_note = due.note
-        if re.search(r"continues|ongoing|مستمرة|قيد\s+التطوير|продолжа", read.folded):
-            commitment.status = "in-progress"
-        commitment.responsible = self.pair_of(read) or list(self.pair)
-        if any(c.origin == origin and subject_overlap(c.text, commitment.text) for c in self.commitments):
-            return
-        self.commitments.append(commitment)
+        # One promise of two things ("… Memorandum between the ministries, as well as a Memorandum
+        # between the centres"): two commitments.
+        parts = [(start, start + len(what))]
+        both = re.search(r",?\s+(?:а\s+также|as\s+well\s+as|وكذلك)\s+", text[start : start + len(what)])
+        if both and both.start() >= 25 and len(what) - both.end() >= 25:
+            parts = [(start, start + both.start()), (start + both.end(), start + len(what))]
+        for first, last in parts:
+            clause = text[first:last].strip().rstrip(";.,")
+            due = next(
+                (d for d in read.dates if d.kind in ("until", "date", "vague") and d.start >= max(after, first) and d.start < last),
+                None,
+            )
+            commitment = ProposedCommitment(
+                id=f"commitment-{len(self.commitments) + 1}",
+                text=capfirst(clause)[:MAX_TITLE],
+                origin=origin,
+                evidence=Evidence(read.sentence, first, last),
+            )
+            if due is not None:
+                commitment.due = due.edtf if due.kind != "vague" else ""
+                commitment.due_note = due.note
+            if re.search(r"continues|ongoing|progress|مستمرة|قيد\s+التطوير|التقدم\s+المحرز|продолжа", read.folded):
+                commitment.status = "in-progress"
+            commitment.responsible = self.pair_of(read) or list(self.pair)
+            if any(c.origin == origin and same_words(c.text, commitment.text) for c in self.commitments):
+                continue
+            self.commitments.append(commitment)
 
     def subject_commitment(self, read: Read, memorandum: ProposedMemorandum) -> None:
         """A memorandum "on the exchange of experience" promises that exchange."""
@@ -710,8 +721,16 @@ class Builder:
             memorandum.title = memorandum_title(memorandum, self.institutions)
 
     def date_from_visit(self, memorandum: ProposedMemorandum) -> None:
-        """A memorandum signed during a visit, with no date of its own, is dated by the visit."""
+        """A memorandum signed during a visit, with no date of its own, is dated by the visit; a joint
+        statement naming no party is the statement of the offices of the visit's leaders."""
         visit = next((v for v in self.visits if v.id == memorandum.visit), None)
+        if visit and memorandum.kind == "joint-statement" and not memorandum.parties:
+            leaders = {self.people[int(p.split("-")[1]) - 1].match_name for p in visit.people}
+            memorandum.parties = [
+                f"institution-{number}"
+                for number, entity in enumerate(self.institutions, 1)
+                if entity.via and entity.via in leaders
+            ]
         if visit and visit.date and (not memorandum.signed or precision(visit.date) > precision(memorandum.signed)):
             if not memorandum.signed or overlaps(visit.date, memorandum.signed):
                 memorandum.signed = visit.date
@@ -823,6 +842,13 @@ def precision(edtf: str) -> int:
     if not fuzzy.earliest:
         return 0
     return 10_000 - (fuzzy.latest - fuzzy.earliest).days
+
+
+def same_words(a: str, b: str) -> bool:
+    """Two promises in nearly the same words (a memorandum's subject restated in the next clause)."""
+    from rapidfuzz import fuzz
+
+    return fuzz.token_set_ratio(latin(a), latin(b)) >= 85
 
 
 def subject_overlap(a: str, b: str) -> bool:

@@ -1,0 +1,247 @@
+"""Drafting records from an article: the command's JSON for each seed article, scored against the
+seed fixtures; dates as EDTF; and the inputs nothing can be drafted from."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from agreements.drafting.dates import DateContext, fold
+from agreements.drafting.dates import find_dates as dates_in
+from tests.drafting_gold import ARTICLES
+
+ARTICLES_DIR = Path(__file__).parent / "files" / "articles"
+FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
+
+
+def fixture_records() -> list[dict]:
+    return [record for path in sorted(FIXTURES_DIR.glob("*.json")) for record in json.loads(path.read_text("utf-8"))]
+
+
+def by_slug(model: str) -> dict[str, dict]:
+    return {r["fields"]["slug"]: r["fields"] for r in fixture_records() if r["model"] == f"agreements.{model}"}
+
+
+def key(value) -> str | None:
+    """A natural key as the fixtures write it (["slug"]) as a plain slug."""
+    return value[0] if isinstance(value, list) else value
+
+
+def database_before(article: dict, path: Path) -> list[tuple[str, str]]:
+    """Write to `path` the seed fixtures as they were before `article`: without the chain records it
+    describes, whose commitments kept by them are open again. Returns those reopened commitments
+    with the record that keeps them, (commitment slug, visit or memorandum slug)."""
+    removed = set(article["visits"]) | set(article["memoranda"])
+    kept, reopened = [], []
+    for record in fixture_records():
+        model, fields = record["model"].split(".")[1], dict(record["fields"])
+        if model in ("visit", "memorandum") and fields["slug"] in removed:
+            continue
+        if model == "signatory" and key(fields["memorandum"]) in removed:
+            continue
+        if model == "memorandumrelation" and {key(fields["source"]), key(fields["target"])} & removed:
+            continue
+        if model == "memorandum" and key(fields.get("visit")) in removed:
+            fields["visit"] = None
+        if model == "commitment":
+            if {key(fields["origin_visit"]), key(fields["origin_memorandum"])} & removed:
+                continue
+            keeper = key(fields["fulfilled_by_visit"]) or key(fields["fulfilled_by_memorandum"])
+            if keeper in removed:
+                reopened.append((fields["slug"], keeper))
+                fields.update(status="open", fulfilled_by_visit=None, fulfilled_by_memorandum=None)
+        kept.append({"model": record["model"], "fields": fields})
+    path.write_text(json.dumps(kept, ensure_ascii=False), "utf-8")
+    return reopened
+
+
+def draft_json(name: str, **options) -> dict:
+    out = io.StringIO()
+    call_command("draft_from_article", str(ARTICLES_DIR / name), json=True, stdout=out, **options)
+    return json.loads(out.getvalue())
+
+
+@dataclass
+class Score:
+    """Counts for one kind of record over the articles scored."""
+
+    predicted: int = 0
+    expected: int = 0
+    found: int = 0
+    exact: int = 0  # found with every checked field right
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        self.predicted += other.predicted
+        self.expected += other.expected
+        self.found += other.found
+        self.exact += other.exact
+        self.misses += other.misses
+
+    @property
+    def precision(self) -> float:
+        return self.found / self.predicted if self.predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.expected if self.expected else 1.0
+
+    @property
+    def exact_recall(self) -> float:
+        return self.exact / self.expected if self.expected else 1.0
+
+
+def pair_items(predicted: list[dict], anchors: dict[str, list[str]]) -> dict[str, dict]:
+    """Each expected record's drafted counterpart: the first drafted item whose sentence holds one
+    of the record's anchors, each drafted item used once."""
+    pairs, used = {}, set()
+    for slug, words in anchors.items():
+        for index, item in enumerate(predicted):
+            if index not in used and any(fold(word) in fold(item["evidence"]) for word in words):
+                pairs[slug] = item
+                used.add(index)
+                break
+    return pairs
+
+
+def score_article(number: str, result: dict, reopened: list[tuple[str, str]]) -> dict[str, Score]:
+    article = ARTICLES[number]
+    visits, memoranda = by_slug("visit"), by_slug("memorandum")
+    institutions, people = by_slug("institution"), by_slug("person")
+    signatories = {}
+    for r in fixture_records():
+        if r["model"] == "agreements.signatory":
+            signatories.setdefault(key(r["fields"]["memorandum"]), set()).add(key(r["fields"]["institution"]))
+    scores: dict[str, Score] = {}
+
+    expected_countries = set()
+    for slug in article["visits"]:
+        expected_countries |= {key(visits[slug]["host_country"]), key(visits[slug]["guest_country"])}
+    for slug in article["memoranda"]:
+        expected_countries |= {key(memoranda[slug]["country_a"]), key(memoranda[slug]["country_b"])}
+    found = expected_countries & set(result["countries"])
+    scores["countries"] = Score(len(result["countries"]), len(expected_countries), len(found), len(found))
+
+    for kind, records in (("institutions", institutions), ("people", people)):
+        expected = {slug for slug, f in records.items() if [article["source"]] in f["sources"]}
+        matched = {item["match"] for item in result[kind] if item["match"]}
+        hits = expected & matched
+        score = Score(len(result[kind]), len(expected), len(hits), len(hits))
+        score.misses = sorted(expected - matched)
+        scores[kind] = score
+
+    ids = {item["id"]: item for kind in ("institutions", "visits") for item in result[kind]}
+    visit_pairs = pair_items(result["visits"], article["visits"])
+    score = Score(len(result["visits"]), len(article["visits"]), len(visit_pairs))
+    for slug, item in visit_pairs.items():
+        gold = visits[slug]
+        right = (item["date"], item["host"], item["guest"]) == (
+            gold["date"],
+            key(gold["host_country"]),
+            key(gold["guest_country"]),
+        )
+        score.exact += right
+        if not right:
+            score.misses.append(f"{slug}: {item['date']} {item['host']}/{item['guest']}")
+    score.misses += [slug for slug in article["visits"] if slug not in visit_pairs]
+    scores["visits"] = score
+
+    memorandum_pairs = pair_items(result["memoranda"], article["memoranda"])
+    drafted_visit = {item["id"]: slug for slug, item in visit_pairs.items()}
+    score = Score(len(result["memoranda"]), len(article["memoranda"]), len(memorandum_pairs))
+    for slug, item in memorandum_pairs.items():
+        gold = memoranda[slug]
+        parties = {ids[p]["match"] for p in item["parties"] if p in ids}
+        right = (
+            item["signed"] == gold["signed"]
+            and set(item["countries"]) == {key(gold["country_a"]), key(gold["country_b"])}
+            and parties >= signatories.get(slug, set())
+        )
+        score.exact += right
+        if not right:
+            score.misses.append(f"{slug}: {item['signed']} parties {sorted(parties)}")
+    score.misses += [slug for slug in article["memoranda"] if slug not in memorandum_pairs]
+    scores["memoranda"] = score
+
+    commitment_pairs = pair_items(result["commitments"], article["commitments"])
+    scores["commitments"] = Score(
+        len(result["commitments"]), len(article["commitments"]), len(commitment_pairs), len(commitment_pairs)
+    )
+    scores["commitments"].misses = [slug for slug in article["commitments"] if slug not in commitment_pairs]
+
+    by_drafted = {item["id"]: slug for slug, item in {**visit_pairs, **memorandum_pairs}.items()}
+    links = {(c, by_drafted.get(item["id"])) for item in result["visits"] + result["memoranda"] for c in item["fulfils"]}
+    hits = links & set(reopened)
+    scores["fulfilments"] = Score(len(links), len(reopened), len(hits), len(hits))
+    scores["fulfilments"].misses = sorted(f"{c} by {r}" for c, r in set(reopened) - links)
+    del drafted_visit
+    return scores
+
+
+# The scores reached on the five seed articles (docs/drafting.md explains each miss); a change that
+# lowers one fails here.
+FLOORS = {
+    # kind: (precision, recall, share of the expected records found with every field right)
+    "countries": (1.0, 1.0, 1.0),
+    "institutions": (0.9, 0.7, 0.7),
+    "people": (0.9, 0.9, 0.9),
+    "visits": (0.7, 0.8, 0.5),
+    "memoranda": (0.8, 0.8, 0.5),
+    "commitments": (0.6, 0.6, 0.6),
+    "fulfilments": (0.7, 0.5, 0.5),
+}
+
+
+@pytest.fixture(scope="module")
+def scores(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Every article drafted once, on the database as it was before it; the scores summed."""
+    from django.db import connection, transaction
+
+    totals = {kind: Score() for kind in FLOORS}
+    per_article = {}
+    sources = by_slug("source")
+    with django_db_blocker.unblock():
+        for number, article in ARTICLES.items():
+            with transaction.atomic():
+                path = tmp_path_factory.mktemp("seed") / f"before-{number}.json"
+                reopened = database_before(article, path)
+                call_command("loaddata", str(path), verbosity=0)
+                published = sources[article["source"]]["published"]
+                options = {"published": datetime.date.fromisoformat(published)} if published else {}
+                result = draft_json(article["file"], **options)
+                per_article[number] = score_article(number, result, reopened)
+                transaction.set_rollback(True)
+            for kind, score in per_article[number].items():
+                totals[kind].add(score)
+        del connection
+    return totals, per_article
+
+
+def report(totals: dict[str, Score]) -> str:
+    lines = ["| records | drafted | expected | found | precision | recall | all fields right |", "|---|---|---|---|---|---|---|"]
+    for kind, s in totals.items():
+        lines.append(
+            f"| {kind} | {s.predicted} | {s.expected} | {s.found} | {s.precision:.0%} | {s.recall:.0%} | "
+            f"{s.exact} ({s.exact_recall:.0%}) |"
+        )
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("kind", FLOORS)
+def test_drafts_of_the_seed_articles_score_at_least_what_they_reached(scores, kind):
+    totals, per_article = scores
+    print("\n" + report(totals))
+    for number, article_scores in per_article.items():
+        print(number, {k: v.misses for k, v in article_scores.items() if v.misses})
+    precision, recall, exact = FLOORS[kind]
+    score = totals[kind]
+    assert (score.precision, score.recall, score.exact_recall) >= (precision, recall, exact) or (
+        score.precision >= precision and score.recall >= recall and score.exact_recall >= exact
+    ), f"{kind}: {score.precision:.0%} precision, {score.recall:.0%} recall, {score.exact_recall:.0%} exact"
