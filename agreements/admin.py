@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -442,6 +442,12 @@ class SourceAdmin(TrackerAdmin):
     @admin.display(description=_("published"), ordering="published_earliest")
     def published_in_words(self, obj):
         return obj.published_in_words
+
+    def get_urls(self):
+        """Also "Draft from an article" (agreements.drafting), which proposes a source and its records."""
+        from .drafting.views import draft_from_article
+
+        return [path("draft/", draft_from_article, name="agreements_source_draft"), *super().get_urls()]
 
 
 # ---------------------------------------------------------------- institutions and people

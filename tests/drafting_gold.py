@@ -96,7 +96,10 @@ ARTICLES = {
             "by-cu-machinery-modernisation-assembly": ["modernization and exploring"],
             "by-cu-humanitarian-cooperation": ["great potential for expanding cooperation"],
             "by-cu-health-resort-tourism": ["health resort treatment"],
-            "by-cu-parliamentary-cooperation": ["inter-parliamentary cooperation, which continues", "parliamentary diplomacy"],
+            "by-cu-parliamentary-cooperation": [
+                "inter-parliamentary cooperation, which continues",
+                "parliamentary diplomacy",
+            ],
             "by-cu-new-agreements": ["will lead to new agreements"],
             "by-cu-science-programme-implementation": ["successful implementation is a key objective"],
         },

@@ -177,7 +177,9 @@ def score_article(number: str, result: dict, reopened: list[tuple[str, str]]) ->
     scores["commitments"].misses = [slug for slug in article["commitments"] if slug not in commitment_pairs]
 
     by_drafted = {item["id"]: slug for slug, item in {**visit_pairs, **memorandum_pairs}.items()}
-    links = {(c, by_drafted.get(item["id"])) for item in result["visits"] + result["memoranda"] for c in item["fulfils"]}
+    links = {
+        (c, by_drafted.get(item["id"])) for item in result["visits"] + result["memoranda"] for c in item["fulfils"]
+    }
     hits = links & set(reopened)
     scores["fulfilments"] = Score(len(links), len(reopened), len(hits), len(hits))
     scores["fulfilments"].misses = sorted(f"{c} by {r}" for c, r in set(reopened) - links)
@@ -225,7 +227,10 @@ def scores(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def report(totals: dict[str, Score]) -> str:
-    lines = ["| records | drafted | expected | found | precision | recall | all fields right |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| records | drafted | expected | found | precision | recall | all fields right |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for kind, s in totals.items():
         lines.append(
             f"| {kind} | {s.predicted} | {s.expected} | {s.found} | {s.precision:.0%} | {s.recall:.0%} | "
@@ -245,3 +250,95 @@ def test_drafts_of_the_seed_articles_score_at_least_what_they_reached(scores, ki
     assert (score.precision, score.recall, score.exact_recall) >= (precision, recall, exact) or (
         score.precision >= precision and score.recall >= recall and score.exact_recall >= exact
     ), f"{kind}: {score.precision:.0%} precision, {score.recall:.0%} recall, {score.exact_recall:.0%} exact"
+
+
+# ---------------------------------------------------------------- dates, as precise as the text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "published", "expected"),
+    [
+        ("Визит министра состоится в 2025 году.", "ru", None, "2025"),
+        ("The parties met this autumn.", "en", datetime.date(2025, 10, 6), "2025-23"),
+        ("They signed it in the summer of 2025.", "en", None, "2025-22"),
+        ("С 26 по 29 августа 2024 года прошёл форум.", "ru", None, "2024-08-26/2024-08-29"),
+        ("زار السلطان بيلاروسيا في 6 إلى 7 أكتوبر 2025", "ar", None, "2025-10-06/2025-10-07"),
+        ("وقّعوا في مايو 2025", "ar", None, "2025-05"),
+        ("The prime ministers exchanged visits in 2023 and 2024.", "en", None, "2023/2024"),
+        ("The talks were held on 11 June.", "en", datetime.date(2025, 6, 11), "2025-06-11"),
+        ("We expect a visit soon.", "en", datetime.date(2025, 6, 11), ""),
+    ],
+)
+def test_dates_are_as_precise_as_the_text(sentence, language, published, expected):
+    context = DateContext(article_date=published, article_year=published.year if published else None)
+    found = dates_in(sentence, language, context)
+    assert [mention.edtf for mention in found] == [expected]
+
+
+def test_an_inferred_or_vague_date_says_so():
+    context = DateContext(article_date=datetime.date(2025, 10, 6), article_year=2025)
+    (autumn,) = dates_in("The memorandum was signed this autumn.", "en", context)
+    assert "article's date" in autumn.note
+    (soon,) = dates_in("The president will visit soon.", "en", context)
+    assert soon.edtf == "" and "soon" in soon.note
+
+
+def test_the_next_day_is_counted_from_the_date_before_it():
+    context = DateContext(article_year=2025)
+    dates_in("The forum opened on 6 October 2025.", "en", context)
+    (next_day,) = dates_in("The next day the ministers met.", "en", context)
+    assert next_day.edtf == "2025-10-07"
+
+
+# ---------------------------------------------------------------- what nothing can be drafted from
+
+
+def make_pdf_without_text(path: Path) -> Path:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with path.open("wb") as file:
+        writer.write(file)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"   \n", "empty.txt", "has no text"),
+        (
+            b"The weather was fine and the harvest was good this year, the farmers said.",
+            "nothing.txt",
+            "names no country",
+        ),
+        (
+            b"Belarus y Oman firmaron un memorando de entendimiento en el campo de la salud el martes.",
+            "es.txt",
+            "seems to be in",
+        ),
+        (b"%PDF", "broken.pdf", "not a PDF"),
+        (b"x", "article.odt", "not a file an article can be read from"),
+    ],
+)
+def test_the_command_refuses_what_it_cannot_draft_from(db, tmp_path, content, name, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("draft_from_article", str(path), json=True, stdout=io.StringIO())
+
+
+def test_the_command_refuses_a_pdf_with_no_text(db, tmp_path):
+    path = make_pdf_without_text(tmp_path / "scan.pdf")
+    with pytest.raises(CommandError, match="no text to read"):
+        call_command("draft_from_article", str(path), json=True, stdout=io.StringIO())
+
+
+def test_the_command_prints_every_key_of_the_proposal(db):
+    result = draft_json("004_ae9f4961a003824f.txt")
+    assert set(result) >= {"source", "countries", "institutions", "people", "visits", "memoranda", "commitments"}
+    assert result["countries"] == ["IR", "UZ"]
+    assert {"name", "country", "match", "evidence"} <= set(result["people"][0])
+    assert {"kind", "host", "guest", "city", "date", "evidence"} <= set(result["visits"][0])
+    assert {"text", "origin", "due", "fulfils", "evidence"} <= set(result["commitments"][0])
+    assert result["visits"][0]["host"] == "UZ" and result["visits"][0]["guest"] == "IR"

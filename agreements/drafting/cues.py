@@ -36,7 +36,14 @@ FREQUENCY = {
     "ar": r"متكررة|عديدة|عالية\s+المستوى|رفيعة\s+المستوى",
 }
 VISIT_KINDS = [  # (kind, pattern), the first that matches wins
-    ("state", {"en": r"state\s+visits?", "ru": r"государственн\w+\s+визит\w*", "ar": r"زيارة\s+\w+\s+الحكومية|الحكومية|زيارة\s+دولة"}),
+    (
+        "state",
+        {
+            "en": r"state\s+visits?",
+            "ru": r"государственн\w+\s+визит\w*",
+            "ar": r"زيارة\s+\w+\s+الحكومية|الحكومية|زيارة\s+دولة",
+        },
+    ),
     ("official", {"en": r"official\s+visits?", "ru": r"официальн\w+\s+визит\w*", "ar": r"زيار\w*\s+رسمية|الرسمية"}),
     ("working", {"en": r"working\s+visits?", "ru": r"рабоч\w+\s+визит\w*", "ar": r"زيارة\s+عمل"}),
     ("forum", {"en": r"forum", "ru": r"форум\w*", "ar": r"منتدى"}),
@@ -45,7 +52,10 @@ VISIT_KINDS = [  # (kind, pattern), the first that matches wins
     ("ambassadorial", {"en": r"ambassador", "ru": r"посол\w*|посл[аеуо]м?", "ar": r"السفير|سفير"}),
     ("parliamentary", {"en": r"parliament\w*|speaker", "ru": r"парламент\w*", "ar": r"البرلمان|مجلس\s+النواب"}),
     ("ministerial", {"en": r"minister", "ru": r"министр\w*", "ar": r"وزير"}),
-    ("state", {"en": r"president|sultan|king|emir", "ru": r"президент\w*|султан\w*", "ar": r"الرئيس|السلطان|الملك|الأمير"}),
+    (
+        "state",
+        {"en": r"president|sultan|king|emir", "ru": r"президент\w*|султан\w*", "ar": r"الرئيس|السلطان|الملك|الأمير"},
+    ),
 ]
 PLANNED = {
     "en": r"expect\w*|will|upcoming|planned|is\s+set\s+to|to\s+be\s+held|scheduled|forthcoming|soon",
@@ -54,12 +64,26 @@ PLANNED = {
 }
 
 DOCUMENTS = [  # (memorandum kind, pattern)
-    ("joint-statement", {"en": r"joint\s+(?:statement|declaration|communiqu\w+)", "ru": r"совместн\w+\s+(?:заявлени|деклараци|коммюнике)\w*", "ar": r"البيان\s+المشترك|بيان\s+مشترك|الإعلان\s+المشترك"}),
+    (
+        "joint-statement",
+        {
+            "en": r"joint\s+(?:statement|declaration|communiqu\w+)",
+            "ru": r"совместн\w+\s+(?:заявлени|деклараци|коммюнике)\w*",
+            "ar": r"البيان\s+المشترك|بيان\s+مشترك|الإعلان\s+المشترك",
+        },
+    ),
     ("mou", {"en": r"memorand\w*|mou", "ru": r"меморандум\w*", "ar": r"مذكر\w*\s+تفاهم|مذكرة"}),
     ("programme", {"en": r"program\w*", "ru": r"программ\w*", "ar": r"برنامج"}),
     ("contract", {"en": r"contracts?", "ru": r"контракт\w*|договор\w*\s+поставк\w*", "ar": r"عقود|عقد"}),
     ("protocol", {"en": r"protocol", "ru": r"протокол\w*", "ar": r"بروتوكول"}),
-    ("roadmap", {"en": r"road\s*map|action\s+plan", "ru": r"дорожн\w+\s+карт\w*|план\w*\s+действий", "ar": r"خارطة\s+طريق|خطة\s+عمل"}),
+    (
+        "roadmap",
+        {
+            "en": r"road\s*map|action\s+plan",
+            "ru": r"дорожн\w+\s+карт\w*|план\w*\s+действий",
+            "ar": r"خارطة\s+طريق|خطة\s+عمل",
+        },
+    ),
     ("agreement", {"en": r"agreements?|treaty|accord", "ru": r"соглашени\w*|договор\w*", "ar": r"اتفاقي\w*|اتفاق"}),
     ("other", {"en": r"documents", "ru": r"документ\w*", "ar": r"وثائق"}),
 ]
@@ -77,14 +101,18 @@ NOT_YET_SIGNED = {
 }
 # A count right before the document word makes an aggregate: "over 30 bilateral documents".
 COUNT = {
-    "en": r"(?:over|more\s+than|around|about|some)\s+\d+(?:\s+\w+)?\s+(?:agreements|documents|memoranda|contracts|treaties)",
-    "ru": r"(?:более|свыше|около)\s+\d+(?:\s+\w+)?\s+(?:соглашени\w*|документ\w*|меморандум\w*|договор\w*|контракт\w*)",
+    "en": r"(?:over|more\s+than|around|about|some)\s+\d+(?:\s+\w+)?\s+"
+    r"(?:agreements|documents|memoranda|contracts|treaties)",
+    "ru": r"(?:более|свыше|около)\s+\d+(?:\s+\w+)?\s+"
+    r"(?:соглашени\w*|документ\w*|меморандум\w*|договор\w*|контракт\w*)",
     "ar": r"(?:أكثر\s+من|نحو|حوالي)\s+\d+\s+(?:اتفاقي\w*|وثيقة|وثائق|مذكر\w*)",
 }
 # The subject of a memorandum: "memorandum … on the exchange of experience", "in the field of healthcare".
 SUBJECT = {
-    "en": r"(?:on|in\s+the\s+field\s+of|on\s+cooperation\s+in)\s+(?P<subject>(?:(?!\s(?:was|were|has|have|had|between|that|which|signed)\s)[^.;]){6,140})",
-    "ru": r"(?:о|об|в\s+области|в\s+сфере)\s+(?P<subject>(?:(?!\s(?:был|была|было|между|который|которое|подписан\w*)\s)[^.;]){6,140})",
+    "en": r"(?:on|in\s+the\s+field\s+of|on\s+cooperation\s+in)\s+"
+    r"(?P<subject>(?:(?!\s(?:was|were|has|have|had|between|that|which|signed)\s)[^.;]){6,140})",
+    "ru": r"(?:о|об|в\s+области|в\s+сфере)\s+"
+    r"(?P<subject>(?:(?!\s(?:был|была|было|между|который|которое|подписан\w*)\s)[^.;]){6,140})",
     "ar": r"(?:بشأن|حول|في\s+مجال)\s+(?P<subject>[^،,.;]{6,140})",
 }
 

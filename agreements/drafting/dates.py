@@ -43,7 +43,11 @@ LAST_YEAR = {"en": r"last|the\s+past", "ru": r"прошлого|прошлой|�
 RANGE_WORD = {"en": r"–|—|-|to|until|through|and", "ru": r"–|—|-|по|до|и", "ar": r"–|—|-|إلى|الى|حتى|و"}
 FROM_WORD = {"en": r"from|between", "ru": r"с|со|между", "ar": r"من|بين"}
 YEAR_WORD = {"en": r"", "ru": r"(?:\s*(?:года|году|год|гг?\.))?", "ar": r""}
-BEFORE_YEAR = {"en": r"in|by|since|until|till|to|before|of|from", "ru": r"в|во|к|до|с|со|по", "ar": r"عام|سنة|في|حتى|منذ|بحلول"}
+BEFORE_YEAR = {
+    "en": r"in|by|since|until|till|to|before|of|from",
+    "ru": r"в|во|к|до|с|со|по",
+    "ar": r"عام|سنة|في|حتى|منذ|بحلول",
+}
 TWO_YEARS = {
     "en": r"(?:in\s+)?({y})\s+and\s+({y})",
     "ru": r"в\s+({y})\s+и\s+({y})\s*(?:годах|гг\.)",
@@ -147,7 +151,8 @@ def patterns(language: str) -> list[tuple[str, re.Pattern]]:
         if language == "en"
         else r"(?!x)x",
         # the summer of 2025, летом 2025 года, صيف 2025
-        "season": rf"{start}{lead}(?:ال)?{season}\s+(?:of\s+|من\s+)?(?:(?:عام|سنة)\s+)?(?P<year>{YEAR}){year_word}{end}",
+        "season": rf"{start}{lead}(?:ال)?{season}\s+(?:of\s+|من\s+)?(?:(?:عام|سنة)\s+)?"
+        rf"(?P<year>{YEAR}){year_word}{end}",
         # this autumn, the autumn of this year, осенью этого года, هذا الخريف
         "this season": rf"{start}(?:(?P<rel1>{THIS_YEAR[language]}|{NEXT_YEAR[language]}|{LAST_YEAR[language]})\s+"
         rf"(?:ال)?{season}|(?:the\s+)?{lead}(?:ال)?(?P<season2>{_alternation(SEASONS[language])})\s+"
@@ -200,9 +205,9 @@ def _year(match: re.Match, context: DateContext) -> tuple[int | None, str]:
     if context.article_year is None:
         return None, _("The text gives no year, and the article's date is not known.")
     if context.year_is_inferred:
-        return context.article_year, _(
-            "The text gives no year: %(year)s is the latest year the article mentions."
-        ) % {"year": context.article_year}
+        return context.article_year, _("The text gives no year: %(year)s is the latest year the article mentions.") % {
+            "year": context.article_year
+        }
     return context.article_year, _("The text gives no year: %(year)s is the year of the article's date.") % {
         "year": context.article_year
     }
@@ -286,14 +291,17 @@ def _read(name: str, match: re.Match, text: str, language: str, context: DateCon
             day = datetime.date.fromisoformat(previous.edtf) + datetime.timedelta(days=1)
             return mention(day.isoformat(), _("The day after %(date)s.") % {"date": previous.edtf})
         return mention(
-            previous.edtf, _("The day after a day within %(date)s: no more precise than that.") % {"date": previous.edtf}
+            previous.edtf,
+            _("The day after a day within %(date)s: no more precise than that.") % {"date": previous.edtf},
         )
     if name in ("yesterday", "tomorrow"):
         if context.article_date is None:
             return mention("", _("“%(word)s” cannot be resolved: the article's date is not known.") % {"word": phrase})
         step = -1 if name == "yesterday" else 1
         day = context.article_date + datetime.timedelta(days=step)
-        return mention(day.isoformat(), _("Counted from the article's date (%(date)s).") % {"date": context.article_date})
+        return mention(
+            day.isoformat(), _("Counted from the article's date (%(date)s).") % {"date": context.article_date}
+        )
     if name == "vague":
         return mention("", _("“%(word)s” in the text: no date.") % {"word": phrase.strip()}, kind="vague")
     return None

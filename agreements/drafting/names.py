@@ -227,7 +227,8 @@ def known_names() -> list[KnownName]:
 
     names: list[KnownName] = []
     institutions = {
-        pk: (slug, name, code) for pk, slug, name, code in Institution.objects.values_list("pk", "slug", "name", "country__code")
+        pk: (slug, name, code)
+        for pk, slug, name, code in Institution.objects.values_list("pk", "slug", "name", "country__code")
     }
     people = {
         pk: (slug, name, code, institution)
@@ -269,7 +270,9 @@ class Gazetteer:
             for token in name.tokens:
                 if len(token) >= 3:
                     self.by_prefix.setdefault(token[:3], set()).add(index)
-        self.choices = {kind: [(i, n) for i, n in enumerate(names) if n.kind == kind] for kind in ("institution", "person")}
+        self.choices = {
+            kind: [(i, n) for i, n in enumerate(names) if n.kind == kind] for kind in ("institution", "person")
+        }
 
     def candidates(self, kind: str, phrase: str, limit: int = 5) -> list[tuple[str, str, int]]:
         """The closest records of `kind` to `phrase`, as (slug, name, score), best first."""
@@ -422,7 +425,10 @@ def _english_runs(sentence: Sentence) -> list[list[tuple[str, int, int]]]:
     Sultanate of Oman"), broken at punctuation and at "and" before a title ("… Kochanova and
     Ambassador …")."""
     tokens = [(m.group(), m.start(), m.end()) for m in re.finditer(r"[\w’'.-]+", sentence.text)]
-    tokens = [(t.rstrip("."), s, e - (len(t) - len(t.rstrip(".")))) if not re.fullmatch(r"(?:\w\.)+", t) else (t, s, e) for t, s, e in tokens]
+    tokens = [
+        (t.rstrip("."), s, e - (len(t) - len(t.rstrip(".")))) if not re.fullmatch(r"(?:\w\.)+", t) else (t, s, e)
+        for t, s, e in tokens
+    ]
     runs: list[list[tuple[str, int, int]]] = []
     run: list[tuple[str, int, int]] = []
     for index, token in enumerate(tokens):
@@ -481,8 +487,10 @@ def find_new_english(sentence: Sentence) -> list[Entity]:
             while j < len(run) and (words[j] in COURTESY):
                 j += 1
             k = j
-            while k < len(run) and k not in markers and (
-                words[k] in NAME_PARTICLES or (words[k] not in CONNECTORS_EN and run[k][0][:1].isupper())
+            while (
+                k < len(run)
+                and k not in markers
+                and (words[k] in NAME_PARTICLES or (words[k] not in CONNECTORS_EN and run[k][0][:1].isupper()))
             ):
                 k += 1
             continues_into_head = k < len(run) and any(
@@ -496,7 +504,7 @@ def find_new_english(sentence: Sentence) -> list[Entity]:
             if len(run) - (last_marker + 1) >= 2:
                 names.append((last_marker + 1, len(run) - 1, titled[0]))
         titled_after = re.match(
-            r",\s+(?:the\s+|a\s+)?(?:[A-Z]\w+\s+)*(?:%s)\b" % "|".join(t.capitalize() for t in TITLES["en"]),
+            r",\s+(?:the\s+|a\s+)?(?:[A-Z]\w+\s+)*(?:{})\b".format("|".join(t.capitalize() for t in TITLES["en"])),
             sentence.text[run[-1][2] :],
         )
         if not markers and titled_after and 2 <= len(run) <= 4:
@@ -522,7 +530,9 @@ def find_new_english(sentence: Sentence) -> list[Entity]:
             first = floor
             for i in range(head - 1, floor - 1, -1):
                 if words[i] in TITLES["en"]:
-                    part_of_name = words[i + 1] not in CONNECTORS_EN and not any(j in markers for j in range(i + 1, head))
+                    part_of_name = words[i + 1] not in CONNECTORS_EN and not any(
+                        j in markers for j in range(i + 1, head)
+                    )
                     first = i if part_of_name else i + 1
                     break
             while first < head and words[first] in CONNECTORS_EN:
@@ -579,7 +589,9 @@ def find_new_arabic(sentence: Sentence) -> list[Entity]:
             if len(name) >= 2 and not any(p.start <= name[0].start < p.end for p in places):
                 start, end = name[0].start, name[-1].end
                 country = _country_near(sentence, start, end, "ar", places)
-                found.append(Entity("person", sentence.text[start:end], country, sentence, start, end, title=token.text))
+                found.append(
+                    Entity("person", sentence.text[start:end], country, sentence, start, end, title=token.text)
+                )
         heads = [b for b in bare if b in INSTITUTION_HEADS["ar"]]
         if heads:
             words = [token]
@@ -633,7 +645,9 @@ def find_new_russian(text: str, sentences: list[Sentence]) -> list[Entity]:
         name = span.normal or span.text
         if span.type == "PER":
             # natasha sometimes runs a title's country into the name: "Султаната Оман Хилялем …".
-            leading = [p for p in places if p.start == start or (start <= p.start and p.end <= end and p.start < start + 20)]
+            leading = [
+                p for p in places if p.start == start or (start <= p.start and p.end <= end and p.start < start + 20)
+            ]
             if leading:
                 cut = max(p.end for p in leading)
                 start = cut + len(sentence.text[cut:end]) - len(sentence.text[cut:end].lstrip())
@@ -692,7 +706,10 @@ def find_entities(text: str, sentences: list[Sentence], language: str) -> tuple[
     ]
     for entity in new:
         if any(
-            sentence is entity.sentence and start < entity.end and entity.start < end and kind in (entity.kind, "person")
+            sentence is entity.sentence
+            and start < entity.end
+            and entity.start < end
+            and kind in (entity.kind, "person")
             for sentence, start, end, kind in spans
         ):
             continue

@@ -36,6 +36,7 @@ def words_of(folded: str) -> list[tuple[str, int, int]]:
     """(word without Arabic marks, start, end) for each word of a folded text."""
     return [(ARABIC_MARKS.sub("", m.group()), m.start(), m.end()) for m in WORD.finditer(folded)]
 
+
 ARABIC_CLITICS = ("و", "ف", "ب", "ل", "ك")
 # Endings a name takes: "Omani", "Belarusian"; "Омана", "оманского"; "البيلاروسية", "العمانيين".
 MAX_ENDING = {"en": 4, "ru": 6, "ar": 4}

@@ -368,9 +368,7 @@ class Builder:
         cities = [p for p in read.places if p.city and p.code in self.countries]
         city = cities[0] if cities else None
         countries = [p for p in read.places if not p.city and p.code in self.countries]
-        ambassador = re.search(
-            r"(?:ambassador|посол|سفير)\w*[^.]{0,80}?(?:\bto\b|\bв\b|لدى|إلى|الى)\s", folded
-        )
+        ambassador = re.search(r"(?:ambassador|посол|سفير)\w*[^.]{0,80}?(?:\bto\b|\bв\b|لدى|إلى|الى)\s", folded)
         if ambassador:
             sent = [p for p in countries if ambassador.start() <= p.start < ambassador.end()]
             posted = [p for p in countries if ambassador.end() <= p.start < ambassador.end() + 40]
@@ -575,7 +573,9 @@ class Builder:
             date = min(signing_dates, key=lambda d: abs(d.start - signed.start()))
             memorandum.signed = date.edtf
             memorandum.fields["signed"] = Evidence(read.sentence, date.start, date.end, date.note)
-        subject = cues.compiled(cues.SUBJECT[self.language], self.language).search(read.folded[anchor.end() : anchor.end() + 200])
+        subject = cues.compiled(cues.SUBJECT[self.language], self.language).search(
+            read.folded[anchor.end() : anchor.end() + 200]
+        )
         if subject and document:
             start = anchor.end() + subject.start("subject")
             memorandum.subject = read.sentence.text[start : anchor.end() + subject.end("subject")].strip()
@@ -643,7 +643,11 @@ class Builder:
         for first, last in parts:
             clause = text[first:last].strip().rstrip(";.,")
             due = next(
-                (d for d in read.dates if d.kind in ("until", "date", "vague") and d.start >= max(after, first) and d.start < last),
+                (
+                    d
+                    for d in read.dates
+                    if d.kind in ("until", "date", "vague") and d.start >= max(after, first) and d.start < last
+                ),
                 None,
             )
             commitment = ProposedCommitment(
@@ -767,7 +771,9 @@ class Builder:
         if len(self.pair) < 2:
             return
         open_commitments = list(
-            Commitment.objects.between(*self.pair).unresolved().only("slug", "title", "due", "due_earliest", "due_latest")
+            Commitment.objects.between(*self.pair)
+            .unresolved()
+            .only("slug", "title", "due", "due_earliest", "due_latest")
         )
         for record in [*self.visits, *self.memoranda]:
             date = getattr(record, "date", "") or getattr(record, "signed", "")
@@ -777,7 +783,9 @@ class Builder:
                 title = commitment.title
                 if is_visit and not re.search(r"visit|визит|زيار", title, re.IGNORECASE):
                     continue
-                if not is_visit and not re.search(r"memorand|mou|agreement|меморандум|соглашени|مذكر|اتفاق", title, re.IGNORECASE):
+                if not is_visit and not re.search(
+                    r"memorand|mou|agreement|меморандум|соглашени|مذكر|اتفاق", title, re.IGNORECASE
+                ):
                     continue
                 if date and commitment.due and not overlaps(date, commitment.due):
                     continue
@@ -798,7 +806,9 @@ class Builder:
             texts.append(entity.name)
             if entity.match:
                 slugs[kind].append(entity.match)
-        for institution in Institution.objects.filter(slug__in=slugs["institution"]).prefetch_related("alternative_names"):
+        for institution in Institution.objects.filter(slug__in=slugs["institution"]).prefetch_related(
+            "alternative_names"
+        ):
             texts += [institution.name] + [a.name for a in institution.alternative_names.all()]
         for person in Person.objects.filter(slug__in=slugs["person"]):
             texts += [person.name, person.title]
@@ -806,8 +816,28 @@ class Builder:
 
 
 GENERIC_WORDS = {
-    "prepare", "memorandum", "understanding", "cooperation", "between", "sign", "signing", "visit", "agreement",
-    "mou", "the", "and", "of", "for", "with", "to", "in", "a", "an", "two", "on", "representatives",
+    "prepare",
+    "memorandum",
+    "understanding",
+    "cooperation",
+    "between",
+    "sign",
+    "signing",
+    "visit",
+    "agreement",
+    "mou",
+    "the",
+    "and",
+    "of",
+    "for",
+    "with",
+    "to",
+    "in",
+    "a",
+    "an",
+    "two",
+    "on",
+    "representatives",
 }
 
 

@@ -77,7 +77,7 @@ def _identifier():
 
 
 def detect_language(text: str) -> str:
-    """"en", "ru" or "ar", by py3langid's classifier; an article in any other language is refused."""
+    """ "en", "ru" or "ar", by py3langid's classifier; an article in any other language is refused."""
     code, _score = _identifier().classify(text[:20_000])
     if code in LANGUAGES:
         return code

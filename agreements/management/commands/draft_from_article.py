@@ -60,13 +60,20 @@ class Command(BaseCommand):
         for key in ("institutions", "people"):
             for item in result[key]:
                 found = f"matches {item['match']} ({item['score']})" if item["match"] else "new"
-                self.stdout.write(f"  {key[:-1] if key == 'institutions' else 'person'}: {item['name']} [{item['country']}] — {found}")
+                self.stdout.write(
+                    f"  {key[:-1] if key == 'institutions' else 'person'}: {item['name']} [{item['country']}] — {found}"
+                )
         for visit in result["visits"]:
-            self.stdout.write(f"  visit {visit['id']}: {visit['kind']}, {visit['guest']} in {visit['host']}, {visit['city'] or '—'}, {visit['date'] or '—'}")
+            self.stdout.write(
+                f"  visit {visit['id']}: {visit['kind']}, {visit['guest']} in {visit['host']}, "
+                f"{visit['city'] or '—'}, {visit['date'] or '—'}"
+            )
         for memorandum in result["memoranda"]:
             self.stdout.write(
                 f"  memorandum {memorandum['id']}: {memorandum['kind']}, {'–'.join(memorandum['countries'])}, "
                 f"{memorandum['signed'] or '—'}, during {memorandum['visit'] or '—'}"
             )
         for commitment in result["commitments"]:
-            self.stdout.write(f"  commitment ({commitment['origin']}, due {commitment['due'] or '—'}): {commitment['text']}")
+            self.stdout.write(
+                f"  commitment ({commitment['origin']}, due {commitment['due'] or '—'}): {commitment['text']}"
+            )
