@@ -342,3 +342,28 @@ def test_the_command_prints_every_key_of_the_proposal(db):
     assert {"kind", "host", "guest", "city", "date", "evidence"} <= set(result["visits"][0])
     assert {"text", "origin", "due", "fulfils", "evidence"} <= set(result["commitments"][0])
     assert result["visits"][0]["host"] == "UZ" and result["visits"][0]["guest"] == "IR"
+
+
+def test_the_command_reads_a_web_page_and_a_word_document(db, tmp_path):
+    import docx
+
+    article = (ARTICLES_DIR / ARTICLES["004"]["file"]).read_text("utf-8")
+    paragraphs = [line for line in article.splitlines() if line.strip()]
+    page = tmp_path / "article.html"
+    page.write_text(
+        "<html><head><title>Iran and Uzbekistan</title></head><body><nav><a href='/'>Home</a> <a href='/news'>News</a>"
+        "</nav><article>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</article>"
+        "<footer>© 2025 All rights reserved</footer></body></html>",
+        "utf-8",
+    )
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    document.save(tmp_path / "article.docx")
+    for name in ("article.html", "article.docx"):
+        out = io.StringIO()
+        call_command("draft_from_article", str(tmp_path / name), json=True, stdout=out)
+        result = json.loads(out.getvalue())
+        assert result["countries"] == ["IR", "UZ"], name
+        assert [v["host"] for v in result["visits"]] == ["UZ"], name
+        assert "Home" not in json.dumps(result), name

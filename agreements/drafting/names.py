@@ -620,8 +620,11 @@ def find_new_arabic(sentence: Sentence) -> list[Entity]:
 def _natasha():
     """natasha's segmenter, morphology and news NER models, loaded once per process (a second):
     its embeddings and models ship in the installed packages, nothing is downloaded."""
+    import logging
+
     from natasha import Doc, MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
 
+    logging.getLogger("pymorphy2").setLevel(logging.WARNING)  # it announces every dictionary it loads
     embedding = NewsEmbedding()
     return Doc, Segmenter(), MorphVocab(), NewsMorphTagger(embedding), NewsNERTagger(embedding)
 
