@@ -158,3 +158,17 @@ def test_a_forged_proposal_is_refused(editor_client, db):
     response = editor_client.post(URL, {"action": "confirm", "proposal": "forged"})
     assert response.status_code == 400
     assert not Source.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["ru", "ar"])
+def test_the_page_and_the_review_speak_the_readers_language(editor_client, before_the_arabic_article, language):
+    from django.conf import settings
+
+    from tests.test_i18n import untranslated_interface_text
+
+    editor_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = editor_client.get(URL).content.decode()
+    review = editor_client.post(URL, {"action": "read", "text": arabic_article()}).content.decode()
+    for html in (page, review):
+        assert f'<html lang="{language}" dir="{"rtl" if language == "ar" else "ltr"}"' in html
+        assert untranslated_interface_text(html, language) == []
