@@ -18,6 +18,17 @@ from agreements.drafting.dates import find_dates as dates_in
 from tests.drafting_gold import ARTICLES
 
 ARTICLES_DIR = Path(__file__).parent / "files" / "articles"
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """Messages read in English, whatever language an earlier request left active."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 
@@ -154,7 +165,6 @@ def score_article(number: str, result: dict, reopened: list[tuple[str, str]]) ->
     scores["visits"] = score
 
     memorandum_pairs = pair_items(result["memoranda"], article["memoranda"])
-    drafted_visit = {item["id"]: slug for slug, item in visit_pairs.items()}
     score = Score(len(result["memoranda"]), len(article["memoranda"]), len(memorandum_pairs))
     for slug, item in memorandum_pairs.items():
         gold = memoranda[slug]
@@ -183,7 +193,6 @@ def score_article(number: str, result: dict, reopened: list[tuple[str, str]]) ->
     hits = links & set(reopened)
     scores["fulfilments"] = Score(len(links), len(reopened), len(hits), len(hits))
     scores["fulfilments"].misses = sorted(f"{c} by {r}" for c, r in set(reopened) - links)
-    del drafted_visit
     return scores
 
 
@@ -204,7 +213,7 @@ FLOORS = {
 @pytest.fixture(scope="module")
 def scores(django_db_setup, django_db_blocker, tmp_path_factory):
     """Every article drafted once, on the database as it was before it; the scores summed."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     totals = {kind: Score() for kind in FLOORS}
     per_article = {}
@@ -222,7 +231,6 @@ def scores(django_db_setup, django_db_blocker, tmp_path_factory):
                 transaction.set_rollback(True)
             for kind, score in per_article[number].items():
                 totals[kind].add(score)
-        del connection
     return totals, per_article
 
 

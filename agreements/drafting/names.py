@@ -500,9 +500,9 @@ def find_new_english(sentence: Sentence) -> list[Entity]:
                 names.append((j, k - 1, i))
         last_marker = max(markers, default=-1)
         titled = [i for i in markers if words[i] in TITLES["en"]]
-        if titled and last_marker + 2 < len(run) + 0 and words[last_marker + 1] not in CONNECTORS_EN:
-            if len(run) - (last_marker + 1) >= 2:
-                names.append((last_marker + 1, len(run) - 1, titled[0]))
+        tail_start = last_marker + 1
+        if titled and len(run) - tail_start >= 2 and words[tail_start] not in CONNECTORS_EN:
+            names.append((tail_start, len(run) - 1, titled[0]))
         titled_after = re.match(
             r",\s+(?:the\s+|a\s+)?(?:[A-Z]\w+\s+)*(?:{})\b".format("|".join(t.capitalize() for t in TITLES["en"])),
             sentence.text[run[-1][2] :],

@@ -250,10 +250,10 @@ def draft(
             if not place.city and place.code not in country_evidence:
                 country_evidence[place.code] = Evidence(read.sentence, place.start, place.end)
     institutions, people = find_entities(text, found, language)
-    builder = Builder(language, reads, countries, institutions, people, article_date, text)
+    builder = Builder(language, reads, countries, institutions, people)
     builder.build()
     source = ProposedSource(
-        title=(title or headline(text, found) or default_title(language, countries, article_date))[:MAX_TITLE],
+        title=(title or headline(found) or default_title(language, countries, article_date))[:MAX_TITLE],
         publisher=publisher,
         url=url,
         published=(published or article_date).isoformat() if (published or article_date) else "",
@@ -284,7 +284,7 @@ def known_cities() -> dict[str, str]:
     }
 
 
-def headline(text: str, found: list[Sentence]) -> str:
+def headline(found: list[Sentence]) -> str:
     """The article's headline: its first line that reads as one (short, not a breadcrumb, no full stop)."""
     alone = Counter(sentence.paragraph for sentence in found)
     for sentence in found[:8]:
@@ -308,15 +308,15 @@ def default_title(language: str, countries: list[str], date: datetime.date | Non
 
 
 class Builder:
-    def __init__(self, language, reads, countries, institutions, people, article_date, text):
+    """Reads the sentences in order into visits, memoranda and commitments, then links them."""
+
+    def __init__(self, language: str, reads: list[Read], countries: list[str], institutions, people):
         self.language = language
         self.reads = reads
         self.countries = countries
         self.pair = countries[:2] if len(countries) >= 2 else countries
         self.institutions = institutions
         self.people = people
-        self.article_date = article_date
-        self.text = text
         self.visits: list[ProposedVisit] = []
         self.memoranda: list[ProposedMemorandum] = []
         self.commitments: list[ProposedCommitment] = []
@@ -704,7 +704,7 @@ class Builder:
     # ------------------------------------------------------------ the whole article
 
     def build(self) -> None:
-        title = fold(headline(self.text, [r.sentence for r in self.reads]))
+        title = fold(headline([r.sentence for r in self.reads]))
         for read in self.reads:
             if cues.BOILERPLATE.search(read.sentence.text) or (title and read.folded.strip() == title):
                 continue

@@ -65,7 +65,6 @@ def checked(record):
 def write(review: Review, user) -> Written:
     """Write the reviewed proposal in one transaction, as one revision by `user`; every record
     cites the new Source. Raises ValidationError (and writes nothing) if a record breaks a rule."""
-    data = review.data
     language = review.source.cleaned_data["language"]
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
@@ -178,5 +177,4 @@ def write(review: Review, user) -> Written:
                     kept.mark_fulfilled(by=records[form.item["id"]])
                     kept.sources.add(source)
                     written.kept.append(kept)
-        del data
     return written
