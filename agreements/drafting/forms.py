@@ -21,6 +21,9 @@ from .reading import READABLE
 from .text import LANGUAGES
 
 MAX_TEXT = 200_000  # characters of pasted text: a long article is some 30,000
+# The most proposals of each kind one review shows, so that its form stays under Django's
+# DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000 fields) when it is posted back.
+MAX_PROPOSALS = {"institutions": 25, "people": 25, "visits": 20, "memoranda": 20, "commitments": 40}
 SALT = "agreements.drafting.proposal"
 
 
@@ -105,6 +108,14 @@ def review_data(proposal: Proposal) -> dict:
     for item, commitment in zip(data["commitments"], proposal.commitments, strict=True):
         item["evidence"] = evidence_data(commitment.evidence)
     data["country_evidence"] = {code: evidence_data(e) for code, e in proposal.country_evidence.items()}
+    data["left_out"] = 0
+    for kind, most in MAX_PROPOSALS.items():
+        data["left_out"] += max(0, len(data[kind]) - most)
+        data[kind] = data[kind][:most]
+    kept = {item["id"] for kind in ("visits", "memoranda") for item in data[kind]}
+    data["commitments"] = [c for c in data["commitments"] if c["origin"] in kept]
+    for memorandum in data["memoranda"]:
+        memorandum["visit"] = memorandum["visit"] if memorandum["visit"] in kept else None
     return data
 
 

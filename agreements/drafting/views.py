@@ -92,6 +92,14 @@ def draft_from_article(request):
         form.add_error("upload" if values["upload"] else "text", str(error))
         return render(request, "admin/agreements/draft_article.html", {"form": form}, status=400)
     data = review_data(proposal)
+    if data["left_out"]:
+        messages.warning(
+            request,
+            _(
+                "The article proposes more records than one review can hold; the first ones are shown. Draft the rest "
+                "from the remaining part of the article."
+            ),
+        )
     review = Review(data, open_commitments=open_commitments(data))
     return render(request, "admin/agreements/draft_review.html", {"review": review, "token": sign(data)})
 
