@@ -213,7 +213,7 @@ FLOORS = {
 @pytest.fixture(scope="module")
 def scores(django_db_setup, django_db_blocker, tmp_path_factory):
     """Every article drafted once, on the database as it was before it; the scores summed."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     totals = {kind: Score() for kind in FLOORS}
     per_article = {}
@@ -231,6 +231,7 @@ def scores(django_db_setup, django_db_blocker, tmp_path_factory):
                 transaction.set_rollback(True)
             for kind, score in per_article[number].items():
                 totals[kind].add(score)
+        connection.close()  # opened outside any test: pytest-django would not close it
     return totals, per_article
 
 
