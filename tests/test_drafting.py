@@ -201,12 +201,12 @@ def score_article(number: str, result: dict, reopened: list[tuple[str, str]]) ->
 FLOORS = {
     # kind: (precision, recall, share of the expected records found with every field right)
     "countries": (1.0, 1.0, 1.0),
-    "institutions": (0.9, 0.7, 0.7),
-    "people": (0.9, 0.9, 0.9),
-    "visits": (0.7, 0.8, 0.5),
-    "memoranda": (0.8, 0.8, 0.5),
-    "commitments": (0.6, 0.6, 0.6),
-    "fulfilments": (0.7, 0.5, 0.5),
+    "institutions": (0.95, 0.82, 0.82),
+    "people": (1.0, 1.0, 1.0),
+    "visits": (1.0, 0.93, 0.73),
+    "memoranda": (1.0, 1.0, 0.77),
+    "commitments": (0.83, 1.0, 1.0),
+    "fulfilments": (1.0, 0.75, 0.75),
 }
 
 
@@ -232,6 +232,9 @@ def scores(django_db_setup, django_db_blocker, tmp_path_factory):
             for kind, score in per_article[number].items():
                 totals[kind].add(score)
         connection.close()  # opened outside any test: pytest-django would not close it
+    print("\n" + report(totals))  # shown with pytest -s: the table in docs/drafting.md
+    for number, article_scores in per_article.items():
+        print(number, "misses:", {kind: s.misses for kind, s in article_scores.items() if s.misses})
     return totals, per_article
 
 
@@ -250,15 +253,13 @@ def report(totals: dict[str, Score]) -> str:
 
 @pytest.mark.parametrize("kind", FLOORS)
 def test_drafts_of_the_seed_articles_score_at_least_what_they_reached(scores, kind):
-    totals, per_article = scores
-    print("\n" + report(totals))
-    for number, article_scores in per_article.items():
-        print(number, {k: v.misses for k, v in article_scores.items() if v.misses})
+    totals, _per_article = scores
     precision, recall, exact = FLOORS[kind]
     score = totals[kind]
-    assert (score.precision, score.recall, score.exact_recall) >= (precision, recall, exact) or (
-        score.precision >= precision and score.recall >= recall and score.exact_recall >= exact
-    ), f"{kind}: {score.precision:.0%} precision, {score.recall:.0%} recall, {score.exact_recall:.0%} exact"
+    assert score.precision >= precision and score.recall >= recall and score.exact_recall >= exact, (
+        f"{kind}: {score.precision:.0%} precision, {score.recall:.0%} recall, "
+        f"{score.exact_recall:.0%} with every field right"
+    )
 
 
 # ---------------------------------------------------------------- dates, as precise as the text
@@ -376,3 +377,24 @@ def test_the_command_reads_a_web_page_and_a_word_document(db, tmp_path):
         assert result["countries"] == ["IR", "UZ"], name
         assert [v["host"] for v in result["visits"]] == ["UZ"], name
         assert "Home" not in json.dumps(result), name
+
+
+# Three short reports written for the tests, beyond the seed articles. They showed gaps the seed
+# articles did not (a country named only by its adjective, "السعودي"; a visit reported as a
+# reception, "استقبل"; a dateline without an agency; a title of several words before a name) and
+# keep them closed.
+UNSEEN = [
+    ("kz-cn-agriculture.txt", ["KZ", "CN"], ("official", "KZ", "CN", "2024-03-13/2024-03-14"), "agreement"),
+    ("ru-in-consultations.txt", ["RU", "IN"], ("ministerial", "RU", "IN", ""), "protocol"),
+    ("sa-pk-energy.txt", ["SA", "PK"], ("state", "SA", "PK", "2025-05-05"), "mou"),
+]
+
+
+@pytest.mark.parametrize(("name", "countries", "visit", "memorandum"), UNSEEN)
+def test_reports_beyond_the_seed_articles_are_drafted_too(db, name, countries, visit, memorandum):
+    result = draft_json(f"unseen/{name}")
+    assert result["countries"] == countries
+    first = result["visits"][0]
+    assert (first["kind"], first["host"], first["guest"], first["date"]) == visit
+    assert [m["kind"] for m in result["memoranda"]] == [memorandum]
+    assert result["commitments"], name

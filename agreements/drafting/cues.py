@@ -14,7 +14,7 @@ from ..search import LETTER_VARIANTS
 VISIT = {
     "en": r"visit(?:s|ed)?|talks|meeting|met|forum|summit|exhibition|trip",
     "ru": r"визит\w*|посещени\w*|посетил\w*|переговор\w*|встреч\w*|форум\w*|саммит\w*|выставк\w*|поездк\w*",
-    "ar": r"\w?زار|\w?زيار\w*|\w*محادثات|\w*اجتماع\w*|التقى|\w*منتدى|\w*قمة|\w*معرض",
+    "ar": r"\w?زار|\w?زيار\w*|\w*محادثات|\w*اجتماع\w*|التقى|استقبل|\w*منتدى|\w*قمة|\w*معرض",
 }
 # A bare verb ("visited", "met") with no date of its own tells more about the visit before it.
 VISIT_VERBS = {"en": r"visited|met", "ru": r"посетил\w*|встретил\w*", "ar": r"زار|التقى"}

@@ -59,6 +59,11 @@ NEXT_DAY = {
     "ru": r"на\s+следующий\s+день|на\s+другой\s+день|назавтра",
     "ar": r"(?:في\s+)?اليوم\s+التالي",
 }
+THIS_YEAR_END = {
+    "en": r"by\s+the\s+end\s+of\s+(?:the|this)\s+year|later\s+this\s+year",
+    "ru": r"до\s+конца\s+(?:этого\s+|текущего\s+)?года|в\s+этом\s+году",
+    "ar": r"قبل\s+نهاية\s+(?:هذا\s+)?العام|(?:خلال\s+)?هذا\s+العام",
+}
 YESTERDAY = {"en": r"yesterday", "ru": r"вчера", "ar": r"أمس|امس|البارحة"}
 TOMORROW = {"en": r"tomorrow", "ru": r"завтра", "ar": r"غدا|غدًا"}
 VAGUE = {
@@ -167,6 +172,7 @@ def patterns(language: str) -> list[tuple[str, re.Pattern]]:
         "year": rf"{start}{lead}(?:{BEFORE_YEAR[language]})\s+(?:the\s+year\s+)?(?P<year>{YEAR}){year_word}{end}"
         if language != "ru"
         else rf"{start}(?:(?:{BEFORE_YEAR[language]})\s+)?(?P<year>{YEAR})\s*(?:году|года|год|г\.){end}",
+        "this year": rf"{start}{lead}(?:{THIS_YEAR_END[language]}){end}",
         "next day": rf"{start}(?:{NEXT_DAY[language]}){end}",
         "yesterday": rf"{start}{lead}(?:{YESTERDAY[language]}){end}",
         "tomorrow": rf"{start}{lead}(?:{TOMORROW[language]}){end}",
@@ -283,6 +289,9 @@ def _read(name: str, match: re.Match, text: str, language: str, context: DateCon
         return mention(groups["year"], kind="until")
     if name == "year":
         return mention(groups["year"])
+    if name == "this year":
+        year, note = _season_year("this", language, context)
+        return mention(str(year) if year else "", note, kind="until")
     if name == "next day":
         previous = context.previous
         if previous is None or not previous.edtf:

@@ -127,7 +127,32 @@ TITLES = {
     "ar": {"الرئيس", "السلطان", "الملك", "الامير", "الشيخ", "وزير", "وزيره", "السفير", "سفير", "رئيس", "الدكتور", "د"},
 }
 CONNECTORS_EN = {"of", "the", "and", "for", "bin", "bint", "ibn", "al", "el", "de", "la", "del", "van", "von", "to"}
-ARABIC_STOPS = {"من", "في", "مع", "الى", "إلى", "على", "عن", "خلال", "بين", "حيث", "الذي", "التي", "ان", "أن", "انه"}
+ARABIC_STOPS = {
+    "من",
+    "في",
+    "مع",
+    "الى",
+    "إلى",
+    "على",
+    "عن",
+    "خلال",
+    "بين",
+    "حيث",
+    "الذي",
+    "التي",
+    "ان",
+    "أن",
+    "انه",
+    "قبل",
+    "بعد",
+    "حتى",
+    "منذ",
+    "عند",
+    "لدى",
+    "يوم",
+}
+# Words that complete a title rather than begin a name: "رئيس وزراء باكستان شهباز شريف".
+ARABIC_TITLE_WORDS = {"وزراء", "الوزراء", "العهد", "مجلس", "الجمهورية", "الدولة"}
 
 
 @dataclass(frozen=True)
@@ -501,7 +526,11 @@ def find_new_english(sentence: Sentence) -> list[Entity]:
         last_marker = max(markers, default=-1)
         titled = [i for i in markers if words[i] in TITLES["en"]]
         tail_start = last_marker + 1
-        if titled and len(run) - tail_start >= 2 and words[tail_start] not in CONNECTORS_EN:
+        tail_is_a_name = all(
+            words[k] in NAME_PARTICLES or (words[k] not in CONNECTORS_EN and run[k][0][:1].isupper())
+            for k in range(tail_start, len(run))
+        )
+        if titled and len(run) - tail_start >= 2 and tail_is_a_name:
             names.append((tail_start, len(run) - 1, titled[0]))
         titled_after = re.match(
             r",\s+(?:the\s+|a\s+)?(?:[A-Z]\w+\s+)*(?:{})\b".format("|".join(t.capitalize() for t in TITLES["en"])),
@@ -578,9 +607,21 @@ def find_new_arabic(sentence: Sentence) -> list[Entity]:
         bare = arabic_bases(word)
         if word in TITLES["ar"] or any(b in TITLES["ar"] for b in bare[1:2]):
             name = []
-            for next_token in tokens[i + 1 : i + 6]:
+            following = tokens[i + 1 : i + 8]
+            while following and (
+                ARABIC_MARKS.sub("", following[0].text) in ARABIC_TITLE_WORDS
+                or any(p.start <= following[0].start < p.end for p in places)
+                or arabic_bases(
+                    ARABIC_MARKS.sub("", following[0].text).translate(
+                        str.maketrans({"أ": "ا", "إ": "ا", "ة": "ه", "ى": "ي"})
+                    )
+                )[-1]
+                in TITLES["ar"]
+            ):
+                following = following[1:]  # "الأمير", "السعودي", "باكستان" after the title
+            for next_token in following[:5]:
                 text = ARABIC_MARKS.sub("", next_token.text)
-                between = sentence.text[(name[-1].end if name else token.end) : next_token.start]
+                between = sentence.text[(name[-1].end if name else following[0].start) : next_token.start]
                 if text in ARABIC_STOPS or any(ch in between for ch in "،,.؛:") or text.startswith("وال"):
                     break
                 if len(text) > 4 and text.endswith(("هما", "هم", "ها", "كم")):  # a pronoun ending: a verb or noun
@@ -588,7 +629,9 @@ def find_new_arabic(sentence: Sentence) -> list[Entity]:
                 name.append(next_token)
             if len(name) >= 2 and not any(p.start <= name[0].start < p.end for p in places):
                 start, end = name[0].start, name[-1].end
-                country = _country_near(sentence, start, end, "ar", places)
+                # The country in the title first: "ولي العهد السعودي الأمير محمد بن سلمان".
+                in_title = [p for p in places if token.start - 30 <= p.start < start and not p.city]
+                country = in_title[-1].code if in_title else _country_near(sentence, start, end, "ar", places)
                 found.append(
                     Entity("person", sentence.text[start:end], country, sentence, start, end, title=token.text)
                 )

@@ -25,7 +25,9 @@ from .dates import fold
 OTHER_NAMES = {
     "BY": {"en": ["Belorussia", "Byelorussia"], "ru": ["Белоруссия", "Белорусь"], "ar": ["بيلاروسيا"]},
     "RU": {"en": ["Russian Federation"], "ru": ["Российская Федерация", "РФ"], "ar": []},
-    "US": {"en": ["USA", "United States of America"], "ru": ["США"], "ar": []},
+    "US": {"en": ["USA", "United States of America"], "ru": ["США"], "ar": ["الولايات المتحدة", "أمريكا"]},
+    "SA": {"en": ["Saudi"], "ru": ["Саудовская Аравия"], "ar": ["السعودية"]},
+    "AE": {"en": ["UAE", "Emirates"], "ru": ["ОАЭ", "Эмираты"], "ar": ["الإمارات"]},
     "GB": {"en": ["Britain", "UK"], "ru": ["Великобритания"], "ar": []},
 }
 # Words with their Arabic marks (\w alone would split "عُمان" at its damma).
@@ -115,6 +117,8 @@ def cldr_cities(language: str) -> dict[tuple[str, ...], tuple[str, str]]:
 def _matches(word: str, name_word: str, language: str, last: bool) -> bool:
     """Whether a word of the text is this word of a name, allowing the last word an ending."""
     candidates = arabic_bases(word) if language == "ar" else [word]
+    if language == "ar" and name_word.startswith("ال") and len(name_word) > 4:
+        name_word = name_word[2:]  # "السعودية" is "سعودي" in "السعودي", "والسعودية"
     for candidate in candidates:
         if candidate == name_word:
             return True
@@ -167,7 +171,11 @@ def find_places(text: str, language: str, known_cities: dict[str, str] | None = 
             n = len(name)
             if i + n > len(words) or any(used[i : i + n]):
                 continue
-            if all(_matches(words[i + k][0], name[k], language, last=(k == n - 1)) for k in range(n)):
+            # Russian and Arabic inflect every word of a name ("Российской Федерации"); English only adds
+            # an ending to the last ("the Belarusian").
+            if all(
+                _matches(words[i + k][0], name[k], language, last=(k == n - 1 or language != "en")) for k in range(n)
+            ):
                 if city and words[i + n - 1][0] != name[-1] and not arabic_bases(words[i + n - 1][0])[-1] == name[-1]:
                     continue  # a city is matched whole: "Минска" is rare, "Minsky" is not Minsk
                 if city and language == "en" and not _stands_alone(text, words, i, n):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ..fuzzydates import FuzzyDate, describe
 from ..search import latin
 from . import cues
-from .dates import DateContext, DateMention, article_year, dateline_date, find_dates, fold
+from .dates import DATELINE, DateContext, DateMention, article_year, dateline_date, find_dates, fold
 from .names import Entity, find_entities, similarity, tokens_of
 from .places import PlaceMention, find_places
 from .reading import DraftInputError
@@ -238,7 +238,15 @@ def draft(
         Read(s, fold(s.text), find_dates(s.text, language, context), find_places(s.text, language, cities))
         for s in found
     ]
+    dateline = DATELINE.match(text)
+    if dateline and reads:  # the report's own date is not the date of what it reports
+        reads[0].dates = [d for d in reads[0].dates if d.start >= dateline.end()]
+    # Countries by how often they are named; a city counts for its country ("الرياض").
     tally = Counter(p.code for r in reads for p in r.places if not p.city)
+    for read in reads:
+        for place in read.places:
+            if place.city:
+                tally[place.code] += 0.5
     if not tally:
         raise DraftInputError(
             _("The article names no country, so there is nothing between two countries to draft from it.")
@@ -382,7 +390,8 @@ class Builder:
                 continue
             before = folded[max(0, place.start - 30) : place.start]
             if self.is_adjective(place):
-                scores[place.code] -= 1  # "the Omani health minister", "белорусско-оманский форум"
+                if place.start > visit_word.start():
+                    scores[place.code] -= 1  # "the visit of the Omani health minister"
             elif re.search(r"(?:\bof|\bfrom|\bиз|من)\s+(?:the\s+)?(?:\w+\s+){0,2}$", before):
                 scores[place.code] -= 2
             elif re.search(
@@ -627,7 +636,8 @@ class Builder:
             )
             if opening and opening.start() - promise.start() < 30:
                 start = opening.end()
-            what = text[start:].strip().rstrip(";.")
+            start += len(text[start:]) - len(text[start:].lstrip())
+            what = text[start:].rstrip().rstrip(";.")
         if len(what) < 12:
             return
         origin = self.origin_for(read, memorandum)
