@@ -758,6 +758,12 @@ class SourceAdmin(TrackerAdmin):
     def published_in_words(self, obj):
         return obj.published_in_words
 
+    def get_urls(self):
+        """Also "Draft from an article" (agreements.drafting), which proposes a source and its records."""
+        from .drafting.views import draft_from_article
+
+        return [path("draft/", draft_from_article, name="agreements_source_draft"), *super().get_urls()]
+
 
 # ---------------------------------------------------------------- institutions and people
 

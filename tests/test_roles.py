@@ -21,14 +21,16 @@ ADMIN_SIGN_IN = "to the admin's sign-in page"
 # brings the visitor back afterwards. "public visitor" is anonymous with PUBLIC_READ_ONLY on.
 # The admin's own pages (its index) send anonymous visitors to the admin's sign-in page, its
 # model pages to the site's (Django sets login_url on the former only).
-KINDS = ("browse", "export", "admin index", "admin", "admin delete", "users")
+# "drafting" is the admin's "Draft from an article": for those who may enter records, refused (403)
+# to any other signed-in user.
+KINDS = ("browse", "export", "admin index", "admin", "admin delete", "users", "drafting")
 EXPECTED = {
-    "anonymous": (SIGN_IN, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
-    "public visitor": (200, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
-    "viewer": (200, 403, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN),
-    "analyst": (200, 200, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN),
-    "editor": (200, 200, 200, 200, 403, 403),
-    "administrator": (200, 200, 200, 200, 200, 200),
+    "anonymous": (SIGN_IN, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
+    "public visitor": (200, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
+    "viewer": (200, 403, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, 403),
+    "analyst": (200, 200, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, 403),
+    "editor": (200, 200, 200, 200, 403, 403, 200),
+    "administrator": (200, 200, 200, 200, 200, 200, 200),
 }
 
 ADMIN_MODELS = [Country, Sector, Source, Institution, Person, Visit, Memorandum, Commitment]
@@ -79,6 +81,7 @@ TARGETS = {
         f"admin {model._meta.model_name} delete": ("admin delete", admin_url(model, "delete", True))
         for model in ADMIN_MODELS
     },
+    "draft from an article": ("drafting", lambda cast: reverse("admin:agreements_source_draft")),
     "user list": ("users", lambda cast: reverse("admin:auth_user_changelist")),
     "add a user": ("users", lambda cast: reverse("admin:auth_user_add")),
     "group list": ("users", lambda cast: reverse("admin:auth_group_changelist")),
