@@ -18,6 +18,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from . import search
 from .caching import cached
 from .models import Commitment, Country, Institution, Memorandum, Sector, Visit
 
@@ -152,6 +153,7 @@ def country_choices() -> list[tuple[str, str]]:
 
 
 SORT_CHOICES = [
+    ("relevance", _("Best match (newest first without a search)")),
     ("-date", _("Newest first")),
     ("date", _("Oldest first")),
     ("title", _("Title A–Z")),
@@ -263,12 +265,17 @@ class TrackerFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        return queryset.order_by(*self.ordering(self.form.cleaned_data.get("sort") or "-date"))
+        data = self.form.cleaned_data
+        sort = data.get("sort") or "relevance"
+        if sort == "relevance" and (ranked := search.rank(data.get("q") or "")) is not None:
+            return queryset.alias(rank=ranked).order_by(F("rank").desc(), *self.ordering("-date"))
+        return queryset.order_by(*self.ordering(sort))
 
     def ordering(self, sort: str) -> list:
+        """The order of a sort choice; "relevance" without a search (or off PostgreSQL) is newest first."""
         earliest = F(f"{self.date_field}_earliest")
         by_date = [earliest.asc(nulls_last=True), f"{self.date_field}_latest", "title", "pk"]
-        if sort == "-date":
+        if sort in ("-date", "relevance"):
             by_date = [earliest.desc(nulls_last=True), f"-{self.date_field}_latest", "title", "pk"]
         return {"title": ["title", "pk"], "-title": ["-title", "-pk"]}.get(sort, by_date)
 

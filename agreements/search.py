@@ -18,7 +18,7 @@ import functools
 import re
 import unicodedata
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorExact
 from django.db import connection
 from django.db.models import Q
 from text_unidecode import unidecode
@@ -121,6 +121,15 @@ def matches(query: str, field: str = "search_text") -> Q:
             found |= Q(**{f"{field}__contains": key})
         condition &= found
     return condition
+
+
+def rank(query: str, field: str = "search_text") -> SearchRank | None:
+    """How well a record's keys match `query` (PostgreSQL's ts_rank), to order results by; None
+    elsewhere, where results keep their other order."""
+    words = query_words(query)
+    if not words or connection.vendor != "postgresql":
+        return None
+    return SearchRank(keys_vector(field), SearchQuery(tsquery(words), search_type="raw", config="simple"))
 
 
 def keys_vector(field: str = "search_text") -> SearchVector:

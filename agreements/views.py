@@ -154,7 +154,7 @@ SUGGESTIONS = 10
 def institution_suggest(request):
     """Institutions whose names hold the words typed, for the institution filter's suggestions."""
     text = request.GET.get("q", "")[:200]
-    institutions = Institution.objects.search(text).select_related("country").order_by("name")[:SUGGESTIONS]
+    institutions = Institution.objects.best_matches(text).select_related("country")[:SUGGESTIONS]
     results = [{"slug": i.slug, "label": f"{i.name} ({i.country})"} for i in institutions]
     return JsonResponse({"results": results})
 

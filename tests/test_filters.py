@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.http import QueryDict
 
 from agreements.filters import CommitmentFilter, MemorandumFilter, VisitFilter
 from agreements.models import Commitment, Memorandum, Visit
@@ -120,3 +122,27 @@ def test_sorting(chain):
     assert [m.slug for m in filterset.qs] == ["health-ministries-mou-2025", "cancer-centres-mou-2025"]
     filterset = MemorandumFilter({}, queryset=Memorandum.objects.all())
     assert [m.slug for m in filterset.qs] == ["cancer-centres-mou-2025", "health-ministries-mou-2025"]
+
+
+def test_several_values_of_one_filter_combine_with_or_and_filters_with_and(belarus, oman):
+    cuba = factories.CountryFactory(code="CU")
+    trade, health = factories.SectorFactory(name="Trade"), factories.SectorFactory(name="Health")
+    with_oman = factories.MemorandumFactory(slug="om", country_a=belarus, country_b=oman, kind="mou")
+    with_cuba = factories.MemorandumFactory(slug="cu", country_a=belarus, country_b=cuba, kind="agreement")
+    factories.MemorandumFactory(slug="om-cu", country_a=oman, country_b=cuba, kind="protocol")
+    with_oman.sectors.add(trade)
+    with_cuba.sectors.add(health)
+    assert memoranda(country=["BY"], kind=["mou", "agreement"]) == {"om", "cu"}
+    assert memoranda(sector=[trade.slug, health.slug], kind=["agreement"]) == {"cu"}
+    filterset = MemorandumFilter(QueryDict("country=OM&country=CU"), queryset=Memorandum.objects.all())
+    assert {memo.slug for memo in filterset.qs} == {"om", "cu", "om-cu"}
+    # The counts beside each kind are counted with the countries applied.
+    assert filterset.facet_counts()["kind"] == {"mou": 1, "agreement": 1, "protocol": 1}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ranking is PostgreSQL's full-text rank")
+def test_a_search_lists_the_best_match_first(belarus, oman):
+    factories.MemorandumFactory(slug="once", title="Oncology", signed="2025-01-01")
+    factories.MemorandumFactory(slug="thrice", title="Oncology oncology oncology", signed="2020-01-01")
+    assert [memo.slug for memo in MemorandumFilter({"q": "oncology"}).qs] == ["thrice", "once"]
+    assert [memo.slug for memo in MemorandumFilter({"q": "oncology", "sort": "-date"}).qs] == ["once", "thrice"]

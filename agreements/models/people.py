@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import models
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection, models
 from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -101,6 +102,14 @@ class NamedInLanguages:
 
 
 class InstitutionQuerySet(TrackerQuerySet):
+    def best_matches(self, text: str) -> InstitutionQuerySet:
+        """Institutions named by `text`, the names most like it first (trigram similarity on
+        PostgreSQL, which forgives a typing slip in the ordering; alphabetical elsewhere)."""
+        found = self.search(text)
+        if connection.vendor == "postgresql":
+            return found.annotate(likeness=TrigramSimilarity("name", text)).order_by("-likeness", "name")
+        return found.order_by("name")
+
     def for_detail(self) -> InstitutionQuerySet:
         """What the institution page shows, in a fixed number of queries."""
         from .chain import Commitment, Memorandum, Visit
