@@ -30,8 +30,9 @@ def data_version() -> int:
 
 
 def records_changed(sender, **kwargs) -> None:
-    """Signal receiver: a tracker record or link changed, so every cached aggregate is stale."""
-    if sender._meta.app_label == "agreements":
+    """Signal receiver: a tracker record or link changed, so every cached aggregate is stale. A
+    user's follows and the alerts sent to them (`affects_figures = False`) change no figure."""
+    if sender._meta.app_label == "agreements" and getattr(sender, "affects_figures", True):
         bump_data_version()
 
 

@@ -12,6 +12,7 @@ from .chain import (
     Visit,
     VisitQuerySet,
 )
+from .follows import DigestSent, FeedToken, Follow, Frequency, ReminderSent, ReminderStage
 from .people import AlternativeName, Institution, InstitutionName, Person, PersonName
 from .reference import Country, Sector, Source
 
@@ -20,6 +21,10 @@ __all__ = [
     "Commitment",
     "CommitmentQuerySet",
     "Country",
+    "DigestSent",
+    "FeedToken",
+    "Follow",
+    "Frequency",
     "Institution",
     "InstitutionName",
     "Language",
@@ -28,6 +33,8 @@ __all__ = [
     "MemorandumRelation",
     "Person",
     "PersonName",
+    "ReminderSent",
+    "ReminderStage",
     "Sector",
     "Signatory",
     "SluggedModel",
