@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, QueryDict
@@ -148,7 +149,8 @@ def tracker_calendar(request):
         commitments = CommitmentFilter(params, queryset=Commitment.objects.all())
         if refused := bad_parameters(visits, commitments):
             return refused
-        name = _("Cooperation tracker") if not params else f"{_('Cooperation tracker')}: {params.urlencode()}"
+        narrowed = urlencode([(key, value) for key, value in params.items() if key not in ("from", "to")])
+        name = f"{_('Cooperation tracker')}: {narrowed}" if narrowed else _("Cooperation tracker")
         return calendar_response(name, calendar_events(visits.qs, commitments.qs, params))
 
 

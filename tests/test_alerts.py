@@ -138,7 +138,9 @@ def test_a_viewer_following_a_pair_gets_one_digest_of_a_new_memorandum_by_the_wo
     viewer.save()
     reader = client_for(viewer)
     reader.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "ru"
-    response = reader.post(reverse("agreements:follow"), {"kind": "pair", "target": "BY-OM", "next": "/countries/BY/OM/"})
+    response = reader.post(
+        reverse("agreements:follow"), {"kind": "pair", "target": "BY-OM", "next": "/countries/BY/OM/"}
+    )
     assert (response.status_code, response["Location"]) == (302, "/countries/BY/OM/")
     follow = Follow.objects.get(user=viewer)
     assert (follow.kind, follow.language, follow.frequency) == ("pair", "ru", Frequency.DAILY)
@@ -188,7 +190,10 @@ def test_a_viewer_following_a_pair_gets_one_digest_of_a_new_memorandum_by_the_wo
         datetime.date(2025, 10, 8),
     )
     summer = events["Oman's health minister visits Belarus, summer 2025 (summer 2025)"]
-    assert (summer.decoded("dtstart"), summer.decoded("dtend")) == (datetime.date(2025, 6, 1), datetime.date(2025, 9, 1))
+    assert (summer.decoded("dtstart"), summer.decoded("dtend")) == (
+        datetime.date(2025, 6, 1),
+        datetime.date(2025, 9, 1),
+    )
     # Imported into a calendar, the state visit is on 6 and 7 October only, the summer visit on every summer day.
     occurrences = recurring_ical_events.of(calendar)
 
@@ -197,7 +202,9 @@ def test_a_viewer_following_a_pair_gets_one_digest_of_a_new_memorandum_by_the_wo
 
     assert state_visit["summary"] in on(datetime.date(2025, 10, 6)) & on(datetime.date(2025, 10, 7))
     assert state_visit["summary"] not in on(datetime.date(2025, 10, 5)) | on(datetime.date(2025, 10, 8))
-    assert summer["summary"] in on(datetime.date(2025, 6, 1)) & on(datetime.date(2025, 7, 15)) & on(datetime.date(2025, 8, 31))
+    assert summer["summary"] in on(datetime.date(2025, 6, 1)) & on(datetime.date(2025, 7, 15)) & on(
+        datetime.date(2025, 8, 31)
+    )
     assert summer["summary"] not in on(datetime.date(2025, 5, 31)) | on(datetime.date(2025, 9, 1))
 
 
@@ -334,7 +341,9 @@ def commitment_follower(make_member, chain):
     viewer = make_member("Viewer", "rita")
     viewer.email = "rita@example.org"
     viewer.save()
-    institution = factories.InstitutionFactory(name="Joint laboratory", slug="joint-lab", country=chain["forum"].host_country)
+    institution = factories.InstitutionFactory(
+        name="Joint laboratory", slug="joint-lab", country=chain["forum"].host_country
+    )
     due = factories.CommitmentFactory(title="Equip the laboratory", origin_visit=chain["forum"], due="2030-03-31")
     due.responsible_institutions.add(institution)
     follow = Follow.of_subject("institution", "joint-lab")
