@@ -258,7 +258,12 @@ def send_reminder(follow: Follow, due, today: datetime.date, reminded: set[tuple
             follow,
             subject,
             "emails/reminder",
-            {"stages": [(label, items) for label, items in stages if items], "count": len(pending), "today": today},
+            {
+                "stages": [(label, items) for label, items in stages if items],
+                "count": len(pending),
+                "shown": sum(len(items) for _label, items in stages),
+                "today": today,
+            },
         )
     try:
         with transaction.atomic(), reversion.create_revision():

@@ -87,6 +87,10 @@ class News:
     def count(self) -> int:
         return sum(self.totals.values())
 
+    @property
+    def shown(self) -> int:
+        return sum(len(items) for _key, _heading, items in self.sections)
+
     def __bool__(self) -> bool:
         return self.count > 0
 

@@ -207,7 +207,7 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 20_000)
 
 # ---------------------------------------------------------------- e-mail (README, "Following the work")
-# EMAIL_URL names the server in one setting ("smtp+tls://user:password@mail.example.org:587",
+# EMAIL_URL names the server in one setting ("smtp+tls://tracker:<password>@mail.example.org:587",
 # parsed by dj-email-url); else the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
 # EMAIL_USE_TLS and EMAIL_USE_SSL. With neither, e-mails are written to the terminal.
 EMAIL_URL = env_str("EMAIL_URL")
@@ -231,7 +231,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # ---------------------------------------------------------------- background jobs (Celery)
 # Digests and reminders run as Celery tasks on the broker CELERY_BROKER_URL names (Redis,
-# "redis://127.0.0.1:6379/0", or RabbitMQ, "amqp://guest:guest@127.0.0.1:5672//"); `make worker`
+# "redis://127.0.0.1:6379/0", or RabbitMQ, "amqp://tracker:<password>@127.0.0.1:5672//"); `make worker`
 # starts a worker with the scheduler (beat). Unset, a task runs in the process that asks for it,
 # so `make run` needs no broker (and beat never runs: nothing is sent on a schedule).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

@@ -161,7 +161,7 @@ def test_a_viewer_following_a_pair_gets_one_digest_of_a_new_memorandum_by_the_wo
     body = parts(message)
     link = f"{django_settings.SITE_URL}/memoranda/{memo.slug}/"
     assert link in body["text/plain"] and f'href="{link}"' in body["text/html"]
-    assert "Меморандумы" in body["text/plain"] and "новый" in body["text/plain"]
+    assert "МЕМОРАНДУМЫ" in body["text/plain"] and "[новый] MoU on tourism" in body["text/plain"]
     unsubscribe = message["List-Unsubscribe"].strip().strip("<>")
     assert unsubscribe.startswith(f"{django_settings.SITE_URL}/alerts/unsubscribe/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

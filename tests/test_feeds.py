@@ -60,7 +60,7 @@ def test_a_pair_feed_shows_the_pairs_records_last_changed_first(chain, key):
 
 def test_a_feed_is_in_the_readers_language(chain, key):
     _response, feed = read("/feeds/pair/BY/OM/", token=key, lang="ru")
-    assert feed.feed.title == "Беларусь – Оман · Трекер сотрудничества"
+    assert feed.feed.title == "Беларусь – Оман · Учёт сотрудничества"
     assert feed.feed.language == "ru"
     assert any(entry.title.startswith("Визит: ") for entry in feed.entries)
 

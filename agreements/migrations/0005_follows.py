@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             name='Follow',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('country', 'country'), ('pair', 'pair of countries'), ('sector', 'sector'), ('institution', 'institution'), ('commitment', 'commitment'), ('search', 'saved list')], max_length=12, verbose_name='follows a')),
+                ('kind', models.CharField(choices=[('country', 'country'), ('pair', 'pair of countries'), ('sector', 'sector'), ('institution', 'institution'), ('commitment', 'commitment'), ('search', 'saved list')], max_length=12, verbose_name='kind')),
                 ('list_name', models.CharField(blank=True, choices=[('memoranda', 'memoranda'), ('visits', 'visits'), ('commitments', 'commitments')], max_length=12, verbose_name='list')),
                 ('query', models.CharField(blank=True, max_length=1000, verbose_name='query string')),
                 ('name', models.CharField(blank=True, help_text='What the user calls a saved list.', max_length=200, verbose_name='name')),
