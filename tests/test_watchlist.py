@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 import reversion
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -179,3 +180,42 @@ def test_the_watchlist_query_count_grows_by_a_few_queries_per_follow(
     with django_assert_max_num_queries(22 + 2 * 5):
         response = viewer_client.get(WATCHLIST)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("language", ["ru", "ar"])
+def test_the_following_pages_speak_the_readers_language(viewer_client, viewer_user, chain, language):
+    from agreements.alerts import unsubscribe_url
+    from tests.test_i18n import untranslated_interface_text
+
+    viewer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    week_ago = timezone.now() - datetime.timedelta(days=7)
+    for kind, target in [("pair", "BY-OM"), ("commitment", "oncology-training")]:
+        follow = follow_of(viewer_user, kind, target)
+        Follow.objects.filter(pk=follow.pk).update(last_seen=week_ago, language=language)
+    with reversion.create_revision():
+        factories.MemorandumFactory(title="Tourism memorandum", slug="tourism-mou")
+    follow.refresh_from_db()
+    unsubscribe = unsubscribe_url(follow).removeprefix(settings.SITE_URL)
+    for url in [
+        WATCHLIST,
+        reverse("agreements:alerts"),
+        "/countries/BY/OM/",
+        "/memoranda/?sector=oncology",
+        unsubscribe,
+    ]:
+        html = viewer_client.get(url).content.decode()
+        assert untranslated_interface_text(html, language) == [], url
+    html = viewer_client.post(unsubscribe).content.decode()
+    assert untranslated_interface_text(html, language) == [], unsubscribe
+
+
+def test_following_and_visiting_the_watchlist_leave_the_cached_figures_alone(viewer_client, chain):
+    from agreements.caching import data_version
+
+    before = data_version()
+    viewer_client.post(FOLLOW, {"kind": "pair", "target": "BY-OM"})
+    viewer_client.get(WATCHLIST)
+    viewer_client.post(reverse("agreements:renew-feed-key"))
+    assert data_version() == before
+    factories.MemorandumFactory(title="A record does change them")
+    assert data_version() > before
