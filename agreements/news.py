@@ -50,7 +50,9 @@ class Change:
         if isinstance(record, Visit) and self.status_changed_or_new:
             return record.get_status_display()
         if self.is_new:
-            return _("made") if isinstance(record, Commitment) else pgettext_lazy("a new record", "new")
+            if isinstance(record, Commitment):
+                return pgettext_lazy("a new commitment", "made")
+            return pgettext_lazy("a new record", "new")
         if self.status_changed_or_new:
             if isinstance(record, Commitment) and record.status == Commitment.Status.FULFILLED:
                 return _("kept")

@@ -275,6 +275,17 @@ def test_a_digest_lists_what_was_kept_and_what_fell_due(smtp_server, follower, c
     assert "FELL DUE" in text and falling.title in text
 
 
+def test_a_digest_the_mail_server_did_not_take_is_sent_by_the_retry(smtp_server, follower, settings):
+    add_memorandum("Waiting for the mail server")
+    working_port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()  # nothing listens there
+    with pytest.raises(ConnectionRefusedError):
+        alerts.send_digests("daily")
+    assert not DigestSent.objects.exists()
+    settings.EMAIL_PORT = working_port
+    assert alerts.send_digests("daily") == {"sent": 1}
+    assert len(smtp_server.messages) == 1
+
+
 def test_a_user_who_may_no_longer_browse_gets_no_digest(smtp_server, follower):
     follower.user.groups.clear()
     add_memorandum("Unseen")
