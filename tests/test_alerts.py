@@ -3,6 +3,7 @@ and, for the whole flow, by a real Celery worker taking the task from the real R
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import email
 import os
@@ -32,6 +33,7 @@ from tests import factories
 from tests.conftest import client_for
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://127.0.0.1:5672//")  # RabbitMQ's default account
 
 
 class Inbox:
@@ -65,30 +67,30 @@ def smtp_server(settings):
     controller.stop()
 
 
-@pytest.fixture
-def celery_worker(transactional_db):
+@contextlib.contextmanager
+def real_worker(broker_url: str, result_backend: str):
     """A real Celery worker, in a thread of this process (so that it sees the test database), taking
-    tasks from the real Redis broker. Its keys and queue carry a prefix of their own, so that runs
-    in parallel never take each other's tasks."""
+    tasks from a real broker. Its queue and its Redis keys carry a prefix of their own, so that
+    runs in parallel never take each other's tasks."""
     import agreements.tasks  # noqa: F401  (registers the tasks with every app)
     from cooperation.celery import app as project_app
 
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.ConnectionError:
-        pytest.fail(f"These tests need Redis at {REDIS_URL} (see .ci/run).")
     prefix = f"tracker-test-{connection.settings_dict['NAME']}-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
     app = Celery("tracker-test", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.update(
-        broker_url=REDIS_URL,
-        result_backend=REDIS_URL,
+        broker_url=broker_url,
+        result_backend=result_backend,
         task_always_eager=False,
         task_ignore_result=False,
         task_default_queue=f"{prefix}tasks",
-        broker_transport_options={"global_keyprefix": prefix},
+        broker_transport_options={"global_keyprefix": prefix} if broker_url.startswith("redis") else {},
         result_backend_transport_options={"global_keyprefix": prefix},
     )
+    try:
+        app.connection_for_write().ensure_connection(max_retries=1)
+    except Exception as error:  # kombu raises whatever its transport raises
+        pytest.fail(f"These tests need the broker at {broker_url} (see .ci/run): {error}")
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
             yield app
@@ -98,6 +100,13 @@ def celery_worker(transactional_db):
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(match=f"{prefix}*"):
             client.delete(key)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker on the real Redis broker."""
+    with real_worker(REDIS_URL, REDIS_URL) as app:
+        yield app
 
 
 def memorandum_form(belarus, oman, title: str) -> dict:
@@ -206,6 +215,14 @@ def test_a_viewer_following_a_pair_gets_one_digest_of_a_new_memorandum_by_the_wo
         datetime.date(2025, 8, 31)
     )
     assert summer["summary"] not in on(datetime.date(2025, 5, 31)) | on(datetime.date(2025, 9, 1))
+
+
+def test_the_jobs_run_on_rabbitmq_too(transactional_db, smtp_server, follower):
+    add_memorandum("Sent through RabbitMQ")
+    with real_worker(AMQP_URL, "rpc://") as app:
+        assert app.tasks["agreements.tasks.send_digests"].delay("daily").get(timeout=60) == {"sent": 1}
+        assert app.tasks["agreements.tasks.send_reminders"].delay().get(timeout=60) == {}
+    assert "Sent through RabbitMQ" in parts(smtp_server.messages[0])["text/plain"]
 
 
 # ---------------------------------------------------------------- digests
