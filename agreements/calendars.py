@@ -24,6 +24,7 @@ from icalendar import Calendar, Event
 
 from .access import feed_access
 from .alerts import site_host
+from .caching import cached
 from .feeds import reader_language
 from .filters import CommitmentFilter, VisitFilter
 from .fuzzydates import describe
@@ -33,7 +34,7 @@ from .news import last_saved
 # A day ("2025-10-06") or a range of days ("2025-10-06/2025-10-07"), with no qualifier.
 EXACT_DAYS = re.compile(r"\d{4}-\d{2}-\d{2}(/\d{4}-\d{2}-\d{2})?")
 LONGEST_VAGUE_SPAN = 92  # days: a season at most; a year is left out
-CALENDAR_EVENTS = 2000  # of each kind, the latest first
+CALENDAR_EVENTS = 500  # of each kind, the latest first
 DAYS_BACK = 365  # without `from` or `to`: the past year and everything ahead
 CALENDAR_PARAMETERS = ("sector", "country", "pair", "institution", "q", "from", "to")
 
@@ -112,7 +113,16 @@ def event_of(uid: str, title: str, first, after_last, now, changed_at) -> Event:
     return event
 
 
-def calendar_response(name: str, events: list[Event]) -> HttpResponse:
+def calendar_response(name: str, events, *key) -> HttpResponse:
+    """The calendar `name` of `events()`, kept in the cache until the records change (calendar
+    programs ask again every few hours, and writing thousands of events takes a while)."""
+    content = cached("calendar", lambda: calendar_file(name, events()), name, timezone.localdate(), *key)
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="calendar.ics"'
+    return response
+
+
+def calendar_file(name: str, events: list[Event]) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Cooperation tracker//Visits and deadlines//EN")
     calendar.add("version", "2.0")
@@ -124,9 +134,7 @@ def calendar_response(name: str, events: list[Event]) -> HttpResponse:
     calendar.add("x-published-ttl", "PT6H")
     for event in events:
         calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="calendar.ics"'
-    return response
+    return calendar.to_ical()
 
 
 def bad_parameters(*filtersets) -> HttpResponse | None:
@@ -151,7 +159,12 @@ def tracker_calendar(request):
             return refused
         narrowed = urlencode([(key, value) for key, value in params.items() if key not in ("from", "to")])
         name = f"{_('Cooperation tracker')}: {narrowed}" if narrowed else _("Cooperation tracker")
-        return calendar_response(name, calendar_events(visits.qs, commitments.qs, params))
+        return calendar_response(
+            name,
+            lambda: calendar_events(visits.qs, commitments.qs, params),
+            params.urlencode(),
+            translation.get_language(),
+        )
 
 
 @feed_access
@@ -164,4 +177,11 @@ def follow_calendar(request, pk: int):
         visits = follow.records(Visit) if follow.covers(Visit) else Visit.objects.none()
         commitments = follow.records(Commitment) if follow.covers(Commitment) else Commitment.objects.none()
         name = f"{follow.title} · {_('Cooperation tracker')}"
-        return calendar_response(name, calendar_events(visits, commitments, follow.params()))
+        return calendar_response(
+            name,
+            lambda: calendar_events(visits, commitments, follow.params()),
+            follow.kind,
+            follow.commitment_id,
+            follow.params().urlencode(),
+            translation.get_language(),
+        )

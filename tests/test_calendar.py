@@ -114,8 +114,16 @@ def test_a_bad_calendar_parameter_is_reported_by_its_name(chain, key):
     assert "from: Enter a date as YYYY-MM-DD" in response.content.decode()
 
 
-def test_the_calendar_reads_a_fixed_number_of_queries(crowded, key, django_assert_num_queries):
-    Client().get("/calendar.ics", {"token": key})  # the filters' options are then cached until the records change
-    # 1 the key with its user, 2 their permissions; 1 the visits, 1 the commitments.
-    with django_assert_num_queries(5):
-        Client().get("/calendar.ics", {"token": key, "from": "2010-01-01"})
+def test_the_calendar_reads_a_fixed_number_of_queries_then_comes_from_the_cache(
+    crowded, key, django_assert_num_queries
+):
+    # 1 the key with its user, 2 their permissions; 3 the filters' options (sectors, countries,
+    # institutions); 1 the visits, 1 the commitments.
+    with django_assert_num_queries(8):
+        first = Client().get("/calendar.ics", {"token": key, "from": "2010-01-01"})
+    # The same calendar again, while the records have not changed: the key and permissions only.
+    with django_assert_num_queries(3):
+        again = Client().get("/calendar.ics", {"token": key, "from": "2010-01-01"})
+    assert again.content == first.content
+    factories.VisitFactory(title="Entered since", date="2025-03-03")
+    assert b"Entered since" in Client().get("/calendar.ics", {"token": key, "from": "2010-01-01"}).content
