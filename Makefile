@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: venv run test screenshots lint audit format migrations-check reset-db bench messages compilemessages
+.PHONY: venv run worker test screenshots lint audit format migrations-check reset-db bench messages compilemessages
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -16,8 +16,15 @@ venv: $(VENV)/.installed
 run: venv
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py seed
+	$(PYTHON) manage.py createinitialrevisions agreements --comment="Loaded from the seed." -v0
 	$(PYTHON) manage.py ensure_admin
 	$(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
+
+# The background jobs (README, "Following the work"): a Celery worker with the scheduler (beat) that
+# sends the digests and reminders, on the broker CELERY_BROKER_URL names (else the local Redis).
+worker: venv
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}" $(VENV)/bin/celery -A cooperation worker \
+		--beat --schedule=$(VENV)/celerybeat-schedule --concurrency=2 --loglevel=INFO
 
 test: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
@@ -25,7 +32,7 @@ test: venv
 # Refresh the README's screenshots (docs/screenshots/) from the browser tests that take them;
 # a plain `make test` writes its screenshots to test-results/ instead.
 screenshots: venv
-	SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest -p no:cacheprovider -k screenshots tests/test_browser.py tests/test_browser_languages.py
+	SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest -p no:cacheprovider -k screenshots tests/test_browser.py tests/test_browser_languages.py tests/test_browser_following.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

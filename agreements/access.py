@@ -18,7 +18,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 BROWSE = "agreements.browse_records"
 EXPORT = "agreements.export_records"
@@ -118,3 +120,51 @@ def locked_out(request, original_response=None, credentials=None):
         "next": request.POST.get("next") or request.GET.get("next", ""),
     }
     return render(request, "registration/login.html", context, status=429)
+
+
+def personal_required(view):
+    """A user's own page (their watchlist, their alerts): for a signed-in user who may browse. Public
+    visitors are asked to sign in, since what they follow must belong to someone."""
+
+    @login_not_required
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.user.is_anonymous:
+            return redirect_to_login(request.get_full_path())
+        if not may_browse(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    guarded.access = "personal"
+    return guarded
+
+
+def feed_access(view):
+    """A feed or a calendar. Feed readers and calendars cannot sign in, so the address may carry a
+    user's secret feed key (`?token=`): the request is then that user's, if they may still browse.
+    Without a key, it is a page like any other (browse_required)."""
+
+    @login_not_required
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        from .models import FeedToken
+
+        if "token" in request.GET:
+            user = FeedToken.objects.user_for(request.GET["token"])
+            if user is None or not may_browse(user):
+                message = _("This address is no longer valid. Copy the current one from your watchlist.")
+                return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+            request.user = user
+        elif not may_browse(request.user):
+            if request.user.is_anonymous:
+                return redirect_to_login(request.get_full_path())
+            raise PermissionDenied
+        response = view(request, *args, **kwargs)
+        # The key is a password: keep the address out of shared caches, referrers and search engines.
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    guarded.access = "feed"
+    return guarded

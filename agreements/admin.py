@@ -977,3 +977,55 @@ class CommitmentAdmin(TrackerAdmin):
     @admin.display(description=_("fulfilled by"))
     def fulfilled_by(self, obj):
         return obj.fulfilled_by or "—"
+
+
+# ---------------------------------------------------------------- follows and alerts (README, "Following the work")
+# A user's own: administrators only (no other role holds these permissions).
+
+
+@admin.register(models.Follow)
+class FollowAdmin(CheckedRelatedFields, VersionAdmin):
+    list_display = ["user", "kind", "followed", "frequency", "language", "created", "last_seen"]
+    list_filter = ["kind", "frequency", "language", country_filter("country", "partner")]
+    search_fields = ["user__username", "user__email", "name", "query"]
+    autocomplete_fields = ["user", "country", "partner", "sector", "institution", "commitment"]
+    list_select_related = ["user", "country", "partner", "sector", "institution", "commitment__origin_visit"]
+    date_hierarchy = "created"
+
+    @admin.display(description=_("follows"))
+    def followed(self, follow: models.Follow) -> str:
+        return follow.title
+
+
+@admin.register(models.FeedToken)
+class FeedTokenAdmin(CheckedRelatedFields, VersionAdmin):
+    list_display = ["user", "key_start", "created"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+    readonly_fields = ["key_start"]
+
+    @admin.display(description=_("key"))
+    def key_start(self, token: models.FeedToken) -> str:
+        """Enough of the key to tell two apart; the whole key is the user's password to their feeds."""
+        return f"{token.key[:6]}…" if token.key else ""
+
+
+@admin.register(models.DigestSent)
+class DigestSentAdmin(CheckedRelatedFields, VersionAdmin):
+    list_display = ["follow", "period", "records", "covered_from", "covered_until", "sent_at"]
+    list_filter = ["follow__frequency"]
+    search_fields = ["follow__user__username", "follow__user__email", "period"]
+    autocomplete_fields = ["follow"]
+    list_select_related = ["follow__country", "follow__partner", "follow__sector", "follow__institution"]
+    date_hierarchy = "sent_at"
+
+
+@admin.register(models.ReminderSent)
+class ReminderSentAdmin(CheckedRelatedFields, VersionAdmin):
+    list_display = ["commitment", "user", "stage", "due_latest", "sent_at"]
+    list_filter = ["stage"]
+    search_fields = ["user__username", "user__email", "commitment__title"]
+    autocomplete_fields = ["user", "commitment", "follow"]
+    list_select_related = ["user", "commitment"]
+    date_hierarchy = "sent_at"

@@ -12,9 +12,12 @@ class AgreementsConfig(AppConfig):
         from django.db.models.signals import m2m_changed
 
         from . import signals
+        from .models import TrackerModel
 
         # A link added or removed outside a save (visit.sectors.add(…)) changes the records too.
         for model in self.get_models():
+            if not issubclass(model, TrackerModel):
+                continue
             for field in model._meta.many_to_many:
                 through = field.remote_field.through
                 if through._meta.auto_created:

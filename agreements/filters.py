@@ -10,6 +10,7 @@ filters applied (`facet_counts`).
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import Counter
 
 import django_filters
@@ -223,9 +224,10 @@ class TrackerFilterSet(django_filters.FilterSet):
             queryset = self._meta.model.objects.all()
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.today = today or datetime.date.today()
-        # Read each option list once: validating and counting both ask for it.
+        # Each option list is read when first needed (to validate a value given, or to show the
+        # form), and once: validating, counting and showing all ask for it.
         for name, read in (("sector", sector_choices), ("country", country_choices)):
-            self.filters[name].extra["choices"] = read()
+            self.filters[name].extra["choices"] = functools.cache(read)
 
     # ------------------------------------------------------------ the rule of each filter
 

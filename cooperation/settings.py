@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -222,6 +224,64 @@ IMPORT_XLSX_MAX_COLUMNS = env_int("IMPORT_XLSX_MAX_COLUMNS", 100)
 IMPORT_PARSE_MAX_SECONDS = env_int("IMPORT_PARSE_MAX_SECONDS", 30)
 # CSV exports are streamed and have no limit; XLSX and JSON are built in memory and stop here.
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 20_000)
+
+# ---------------------------------------------------------------- e-mail (README, "Following the work")
+# EMAIL_URL names the server in one setting ("smtp+tls://tracker:<password>@mail.example.org:587",
+# parsed by dj-email-url); else the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+# EMAIL_USE_TLS and EMAIL_USE_SSL. With neither, e-mails are written to the terminal.
+EMAIL_URL = env_str("EMAIL_URL")
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_URL:
+    globals().update({key: value for key, value in dj_email_url.parse(EMAIL_URL).items() if value not in ("", None)})
+elif EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A mail server that stops answering must not hold a job for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cooperation tracker <tracker@localhost>")
+# Links in e-mails, feeds and calendars point here: there is no request to take the address from.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# ---------------------------------------------------------------- background jobs (Celery)
+# Digests and reminders run as Celery tasks on the broker CELERY_BROKER_URL names (Redis,
+# "redis://127.0.0.1:6379/0", or RabbitMQ, "amqp://tracker:<password>@127.0.0.1:5672//"); `make worker`
+# starts a worker with the scheduler (beat). Unset, a task runs in the process that asks for it,
+# so `make run` needs no broker (and beat never runs: nothing is sent on a schedule).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_IGNORE_RESULT = not CELERY_RESULT_BACKEND
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task is acknowledged when it has finished, so that one lost with its worker runs again
+# (every task is idempotent); one worker takes one task at a time, and none runs for ever.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_BEAT_SCHEDULE = {
+    "daily digests": {
+        "task": "agreements.tasks.send_digests",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ("daily",),
+    },
+    "weekly digests": {
+        "task": "agreements.tasks.send_digests",
+        "schedule": crontab(hour=6, minute=15, day_of_week="mon"),
+        "args": ("weekly",),
+    },
+    "reminders": {"task": "agreements.tasks.send_reminders", "schedule": crontab(hour=6, minute=30)},
+}
 
 # ---------------------------------------------------------------- logging
 # Everything at LOG_LEVEL and above goes to standard error, where gunicorn and systemd's journal

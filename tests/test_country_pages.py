@@ -117,15 +117,15 @@ def test_country_pages_query_counts_do_not_grow_with_rows(client, crowded, djang
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # Country: 1 country, 2 partner tallies (memoranda, visits) + 1 partner countries, 1 latest memoranda
     # + 1 their sectors, 1 memoranda count, 1 latest visits + 1 their sectors, 1 visits count,
-    # 1 commitments by status, 1 overdue count, 1 institutions.
-    with django_assert_max_num_queries(17):
+    # 1 commitments by status, 1 overdue count, 1 institutions; 1 whether the user follows the country.
+    with django_assert_max_num_queries(18):
         assert client.get("/countries/BY/").status_code == 200
     # Dossier: 1 the two countries; 1 the data version, and the figures (cached until a change): 1 visits
     # counted, 1 memoranda counted, 1 open commitments shown, 1 counted, 1 overdue counted; the page:
     # 1 its events' keys; visits + 1 leaders' names in other languages + 1 commitments made + 1
     # commitments kept + 1 memoranda signed there; memoranda + 1 commitments made + 1 commitments kept
-    # + 1 signatories with their institutions + 1 their names in other languages.
-    with django_assert_max_num_queries(23):
+    # + 1 signatories with their institutions + 1 their names in other languages; 1 whether the user follows the pair.
+    with django_assert_max_num_queries(24):
         assert client.get("/countries/BY/OM/").status_code == 200
     # Brief: the same, read oldest first, with all the open commitments.
     with django_assert_max_num_queries(23):
@@ -136,8 +136,8 @@ def test_an_institution_page_lists_its_memoranda_visits_and_commitments(client, 
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # 1 institution with country and parent; prefetches: 1 alternative names, 1 units, 1 people
     # + 1 their names in other languages,
-    # 1 sources, 1 memoranda, 1 visits, 1 commitments it is responsible for.
-    with django_assert_max_num_queries(13):
+    # 1 sources, 1 memoranda, 1 visits, 1 commitments it is responsible for; 1 whether the user follows it.
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("agreements:institution-detail", args=["sqccrc"]))
     html = response.content.decode()
     assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html

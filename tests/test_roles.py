@@ -22,15 +22,18 @@ ADMIN_SIGN_IN = "to the admin's sign-in page"
 # The admin's own pages (its index) send anonymous visitors to the admin's sign-in page, its
 # model pages to the site's (Django sets login_url on the former only).
 # "drafting" is the admin's "Draft from an article": for those who may enter records, refused (403)
-# to any other signed-in user.
-KINDS = ("browse", "export", "admin index", "admin", "admin delete", "users", "drafting")
+# to any other signed-in user. "personal" pages are a user's own (the watchlist, the e-mail alerts):
+# every role has its own, and a public visitor, who is nobody, is asked to sign in. Feeds and
+# calendars are "browse" pages here (signed in); their secret-key addresses are tested in
+# test_feeds.py and test_calendar.py.
+KINDS = ("browse", "export", "admin index", "admin", "admin delete", "users", "drafting", "personal")
 EXPECTED = {
-    "anonymous": (SIGN_IN, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
-    "public visitor": (200, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
-    "viewer": (200, 403, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, 403),
-    "analyst": (200, 200, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, 403),
-    "editor": (200, 200, 200, 200, 403, 403, 200),
-    "administrator": (200, 200, 200, 200, 200, 200, 200),
+    "anonymous": (SIGN_IN, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
+    "public visitor": (200, SIGN_IN, ADMIN_SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN, SIGN_IN),
+    "viewer": (200, 403, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, 403, 200),
+    "analyst": (200, 200, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, ADMIN_SIGN_IN, 403, 200),
+    "editor": (200, 200, 200, 200, 403, 403, 200, 200),
+    "administrator": (200, 200, 200, 200, 200, 200, 200, 200),
 }
 
 ADMIN_MODELS = [Country, Sector, Source, Institution, Person, Visit, Memorandum, Commitment]
@@ -65,6 +68,13 @@ TARGETS = {
     "country": ("browse", lambda cast: "/countries/BY/"),
     "dossier": ("browse", lambda cast: "/countries/BY/OM/"),
     "brief": ("browse", lambda cast: "/countries/BY/OM/brief/"),
+    "watchlist": ("personal", lambda cast: "/watchlist/"),
+    "e-mail alerts": ("personal", lambda cast: "/alerts/"),
+    "feed of everything": ("browse", lambda cast: "/feed/"),
+    "feed of a pair": ("browse", lambda cast: "/feeds/pair/BY/OM/"),
+    "feed of an institution": ("browse", lambda cast: f"/feeds/institution/{cast['institution'].slug}/"),
+    "feed of a list": ("browse", lambda cast: "/memoranda/feed/"),
+    "calendar": ("browse", lambda cast: "/calendar.ics"),
     **{
         f"{records} export as {fmt}": ("export", lambda cast, records=records, fmt=fmt: f"/{records}/export.{fmt}")
         for records in ("memoranda", "visits", "commitments")
@@ -82,6 +92,10 @@ TARGETS = {
         for model in ADMIN_MODELS
     },
     "draft from an article": ("drafting", lambda cast: reverse("admin:agreements_source_draft")),
+    **{
+        f"admin {name} list": ("users", lambda cast, name=name: reverse(f"admin:agreements_{name}_changelist"))
+        for name in ("follow", "feedtoken", "digestsent", "remindersent")
+    },
     "user list": ("users", lambda cast: reverse("admin:auth_user_changelist")),
     "add a user": ("users", lambda cast: reverse("admin:auth_user_add")),
     "group list": ("users", lambda cast: reverse("admin:auth_group_changelist")),
@@ -114,13 +128,16 @@ def test_each_role_gets_exactly_its_pages(visitor, cast, role, target):
         assert response.status_code == expected
 
 
+# browse_required, export_required, personal_required (a user's own page), feed_access (a secret
+# key in the address, else as a page), and "signed" for a link whose signed token is the proof.
+GUARDS = ("browse", "export", "personal", "feed", "signed")
+
+
 def test_every_tracker_page_is_guarded():
-    """A new page must say who may open it: browse_required, export_required, or login_not_required."""
+    """A new page must say who may open it, with one of the GUARDS."""
     for pattern in tracker_urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
-        callback = pattern.callback
-        open_to_all = not getattr(callback, "login_required", True)
-        assert open_to_all or getattr(callback, "access", None) in ("browse", "export"), pattern.name
+        assert getattr(pattern.callback, "access", None) in GUARDS, pattern.name
 
 
 # ---------------------------------------------------------------- the roles

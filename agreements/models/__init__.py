@@ -20,6 +20,7 @@ from .chain import (
     Visit,
     VisitQuerySet,
 )
+from .follows import DigestSent, FeedToken, Follow, Frequency, ReminderSent, ReminderStage
 from .people import AlternativeName, Institution, InstitutionName, Person, PersonName
 from .reference import Country, Sector, Source
 
@@ -28,6 +29,10 @@ __all__ = [
     "Commitment",
     "CommitmentQuerySet",
     "Country",
+    "DigestSent",
+    "FeedToken",
+    "Follow",
+    "Frequency",
     "Institution",
     "InstitutionName",
     "Language",
@@ -36,6 +41,8 @@ __all__ = [
     "MemorandumRelation",
     "Person",
     "PersonName",
+    "ReminderSent",
+    "ReminderStage",
     "Sector",
     "Signatory",
     "SluggedModel",
