@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: venv run worker test screenshots lint audit format migrations-check reset-db bench messages compilemessages
+.PHONY: venv run worker test screenshots lint audit format migrations-check reset-db bench messages compilemessages axe-core
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -28,6 +28,12 @@ worker: venv
 
 test: venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# axe-core, which tests/test_accessibility.py runs in the browser over every page: from npm into
+# .ci/node/ (git-ignored; nothing from it is shipped). Without it those tests are skipped locally.
+AXE_CORE_VERSION := 4.14.1
+axe-core:
+	npm install --prefix .ci/node --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_CORE_VERSION)
 
 # Refresh the README's screenshots (docs/screenshots/) from the browser tests that take them;
 # a plain `make test` writes its screenshots to test-results/ instead.

@@ -18,7 +18,6 @@ from django.db import models as db_models
 from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.db.models.functions import ExtractYear
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
-from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -38,6 +37,7 @@ from reversion.utils import mute_signals
 
 from . import history, models, resources, stale_imports
 from .access import EXPORT
+from .admin_actions import BULK_ACTIONS
 from .formats import FORMATS
 from .importing import ImportPages
 
@@ -462,7 +462,19 @@ class EditConflictForm(forms.ModelForm):
         self.data[self.add_prefix("loaded_state")] = self.sign(self.stored_state)
 
 
-class EditConflictFormSet(BaseInlineFormSet):
+class LabelledInlineFormSet(forms.BaseInlineFormSet):
+    """A tabular inline shows its fields' names only as column headers: each box carries its
+    field's name too, for screen readers (and admin.js names the autocomplete boxes after it)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            widget = getattr(field.widget, "widget", field.widget)  # inside the admin's related-record wrapper
+            if field.label and not widget.is_hidden:
+                widget.attrs.setdefault("aria-label", str(field.label))
+
+
+class EditConflictFormSet(LabelledInlineFormSet):
     """Inline rows: each row's form checks its own values (`EditConflictForm`); a row marked for
     deletion after someone else changed it is not deleted unseen either, and a row someone else
     deleted is named rather than recreated."""
@@ -691,6 +703,15 @@ def year_filter(field: str) -> type[admin.SimpleListFilter]:
     return YearFilter
 
 
+class BlankAsNotGivenFilter(admin.AllValuesFieldListFilter):
+    """Django's filter by each value of a text field, where the empty text shows as “not given”
+    rather than as a link with no text."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": _("not given")} if choice["display"] == "" else choice
+
+
 def country_filter(*fields: str) -> type[admin.SimpleListFilter]:
     """Records of the country whose ISO code is given, on any of `fields`. Any other value is
     ignored: Django's own filter would pass it to the database (SQLite fails on a huge number)."""
@@ -750,7 +771,7 @@ class SectorAdmin(TrackerAdmin):
 class SourceAdmin(TrackerAdmin):
     resource_classes = [resources.SourceResource]
     list_display = ["title", "publisher", "language", "published_in_words", "reference"]
-    list_filter = ["language", "publisher", year_filter("published")]
+    list_filter = ["language", ("publisher", BlankAsNotGivenFilter), year_filter("published")]
     search_fields = ["title", "publisher", "summary", "reference", "url"]
     prepopulated_fields = {"slug": ["title"]}
 
@@ -835,6 +856,7 @@ class MemorandumSignedAtVisitInline(EditConflictInline, CheckedRelatedFields, ad
 @admin.register(models.Visit)
 class VisitAdmin(TrackerAdmin):
     resource_classes = [resources.VisitResource]
+    actions = BULK_ACTIONS
     list_display = ["title", "kind", "status", "host_country", "guest_country", "city", "date_in_words"]
     list_filter = [
         "kind",
@@ -850,6 +872,7 @@ class VisitAdmin(TrackerAdmin):
         "guest_country",
         "leader",
         "participants",
+        "people_met",
         "institutions",
         "sectors",
         "sources",
@@ -869,7 +892,8 @@ class VisitAdmin(TrackerAdmin):
                 ]
             },
         ),
-        (_("Delegation"), {"fields": ["leader", "participants", "institutions"]}),
+        (_("Delegation"), {"fields": ["leader", "participants"]}),
+        (_("Hosts and people met"), {"fields": ["people_met", "institutions"]}),
         (_("Content"), {"fields": ["sectors", "summary", "sources"]}),
     ]
     readonly_fields = ["date_in_words"]
@@ -896,6 +920,7 @@ class MemorandumRelationInline(EditConflictInline, CheckedRelatedFields, admin.T
 @admin.register(models.Memorandum)
 class MemorandumAdmin(TrackerAdmin):
     resource_classes = [resources.MemorandumResource]
+    actions = BULK_ACTIONS
     list_display = ["title", "kind", "status", "country_a", "country_b", "signed_in_words", "visit"]
     list_filter = [
         "kind",
@@ -941,6 +966,7 @@ class MemorandumAdmin(TrackerAdmin):
 @admin.register(models.Commitment)
 class CommitmentAdmin(TrackerAdmin):
     resource_classes = [resources.CommitmentResource]
+    actions = BULK_ACTIONS
     list_display = ["title", "status", "origin", "due_in_words", "fulfilled_by"]
     list_filter = ["status", ("sectors", admin.RelatedOnlyFieldListFilter), year_filter("due")]
     list_select_related = ["origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"]

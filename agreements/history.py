@@ -7,7 +7,9 @@ languages, a memorandum's signatories and relations) are saved with it; each mod
 which (`@keeps_history` in `agreements.models.base`).
 
 django-reversion saves a version as each record is saved. Where records are written in bulk
-(imports, deletes from the list) `save_versions()` writes the same versions in bulk instead.
+(imports, deletes from the list) `save_versions()` writes the same versions in bulk instead, and
+`save_versions_each()` gives records written outside the admin (the seed data, generated demo
+data) a first version each.
 
 Reverting is per record: `restore()` puts back one record and its own parts as a revision saved
 them, never the other records of that revision (an import of thousands of rows is one revision).
@@ -29,9 +31,10 @@ from functools import cached_property
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.serializers.json import Serializer as JSONSerializer
+from django.core.serializers.python import Serializer as PythonSerializer
 from django.db import connections, router
 from django.db.models import Max, Model, Prefetch, Q, prefetch_related_objects
+from django.utils import timezone
 from reversion.models import Revision, Version
 
 from .caching import data_changed
@@ -71,47 +74,67 @@ def save_versions(records: list[Model], revision: Revision, batch_size: int = 10
     """Save the state of `records` (all of one model) and their parts as versions in `revision`,
     as django-reversion would on saving them one by one; a few queries per `batch_size` records.
     The number of versions saved."""
+    return sum(versions_of(batch, lambda record: revision) for batch in batches(records, batch_size))
+
+
+def save_versions_each(records: list[Model], comment: str, batch_size: int = 1000) -> int:
+    """Save the state of `records` (all of one model) as versions, each record with its parts in a
+    revision of its own with `comment`, so that reverting one record touches no other. For records
+    written without django-reversion watching (the seed data, generated demo data), whose first
+    version this is. The number of versions saved."""
     saved = 0
-    for start in range(0, len(records), batch_size):
-        batch = records[start : start + batch_size]
-        if not batch:
-            continue
-        prefetch_related_objects(batch, *history_prefetches(type(batch[0])))
-        parts: dict[tuple[type[Model], object], Model] = {}
-        for record in batch:
-            parts.setdefault((type(record), record.pk), record)
-            for name in type(record).history_parts:
-                for part in prefetched(record, name):
-                    parts.setdefault((type(part), part.pk), part)
-        saved += len(Version.objects.bulk_create(version(part, revision) for part in parts.values()))
+    for batch in batches(records, batch_size):
+        now = timezone.now()
+        revisions = Revision.objects.bulk_create(Revision(date_created=now, comment=comment) for _ in batch)
+        revision_of = {record.pk: revision for record, revision in zip(batch, revisions, strict=True)}
+        saved += versions_of(batch, lambda record, revision_of=revision_of: revision_of[record.pk])
     return saved
 
 
-def versioned_fields(model: type[Model]) -> list[str] | None:
-    """The fields a version holds, as django-reversion chooses them: all but `history_exclude`."""
-    if not model.history_exclude:
-        return None
-    return [
-        field.name
-        for field in model._meta.concrete_fields + model._meta.many_to_many
-        if field.name not in model.history_exclude and not field.primary_key
-    ]
+def versions_of(batch: list[Model], revision_of) -> int:
+    """Save the versions of `batch` and their parts, each part in its record's revision (`revision_of`)."""
+    prefetch_related_objects(batch, *history_prefetches(type(batch[0])))
+    revisions: dict[tuple[type[Model], object], tuple[Model, Revision]] = {}
+    for record in batch:
+        revision = revision_of(record)
+        revisions.setdefault((type(record), record.pk), (record, revision))
+        for name in type(record).history_parts:
+            for part in prefetched(record, name):
+                revisions.setdefault((type(part), part.pk), (part, revision))
+    records = [record for record, _ in revisions.values()]
+    versions = (
+        version(record, revision, data)
+        for (record, revision), data in zip(revisions.values(), serialized(records), strict=True)
+    )
+    return len(Version.objects.bulk_create(versions))
 
 
-def version(record: Model, revision: Revision) -> Version:
+def version(record: Model, revision: Revision, serialized_data: str) -> Version:
     return Version(
         revision=revision,
         object_id=str(record.pk),
         content_type=ContentType.objects.get_for_model(record),
         db=router.db_for_write(type(record)),
         format="json",
-        serialized_data=PrefetchedLinksSerializer().serialize([record], fields=versioned_fields(type(record))),
+        serialized_data=serialized_data,
         object_repr=str(record),
     )
 
 
-class PrefetchedLinksSerializer(JSONSerializer):
-    """Django's JSON serializer (what django-reversion stores), reading many-to-many links from
+def serialized(records: list[Model]) -> list[str]:
+    """Each record as django-reversion stores it: Django's JSON serialisation of a list of that one
+    record. Read in one pass and encoded with the json module's C encoder; Django's JSON serializer
+    streams through the pure-Python one, which took most of the time for a large import."""
+    encoded = []
+    for record, data in zip(records, PrefetchedLinksSerializer().serialize(records), strict=True):
+        if exclude := type(record).history_exclude:  # left out of versions, as django-reversion does
+            data["fields"] = {name: value for name, value in data["fields"].items() if name not in exclude}
+        encoded.append(json.dumps([data], cls=DjangoJSONEncoder, ensure_ascii=False))
+    return encoded
+
+
+class PrefetchedLinksSerializer(PythonSerializer):
+    """Django's serializer (what django-reversion stores), reading many-to-many links from
     `history_prefetches()`: Django's own builds the query it would run if they were not
     prefetched even when they are (a millisecond a column, more than the rest of the record)."""
 
@@ -121,11 +144,6 @@ class PrefetchedLinksSerializer(JSONSerializer):
             self._current[field.name] = [self._value_from_field(linked, linked._meta.pk) for linked in links]
         else:
             super().handle_m2m_field(obj, field)
-
-
-# ---------------------------------------------------------------- a record's state, now and in a revision
-# A state is what a version stores of a record and of its own parts, decoded:
-# {"fields": {...}, "parts": {"signatories": {"12": {...}, ...}}}, links in key order.
 
 
 def batches(items: list, size: int = BATCH) -> Iterator[list]:

@@ -598,7 +598,8 @@ class VisitResource(TrackerResource):
     host_country = country_field("host_country")
     guest_country = country_field("guest_country")
     leader = slug_field("leader", Person)
-    participants = slugs_field("participants", Person)
+    participants = slugs_field("participants", Person)  # the delegation; the column's name is kept
+    people_met = slugs_field("people_met", Person)
     institutions = slugs_field("institutions", Institution)
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
@@ -616,6 +617,7 @@ class VisitResource(TrackerResource):
             "date",
             "leader",
             "participants",
+            "people_met",
             "institutions",
             "sectors",
             "summary",

@@ -152,6 +152,7 @@ def belarus_oman_chain() -> dict:
         leader=minister,
         summary="Business forum with a health session; the ministries agreed to prepare cooperation documents.",
     )
+    forum.people_met.set([minister_om])
     forum.institutions.set([moh_by, moh_om, cancer_om])
     forum.sectors.set([health, trade])
     forum.sources.set([forum_source])
@@ -183,6 +184,7 @@ def belarus_oman_chain() -> dict:
         leader=sultan,
     )
     state_visit.participants.set([minister_om])
+    state_visit.people_met.set([minister])
     state_visit.institutions.set([cancer_by, cancer_om])
     state_visit.sectors.set([health, trade])
     ministries_mou = MemorandumFactory(
@@ -256,7 +258,8 @@ def crowd(chain: dict, n: int = 30) -> None:
             date=f"{2015 + i % 10}-0{1 + i % 9}",
             leader=PersonFactory(country=by, institution=institutions[0]),
         )
-        visit.participants.set([PersonFactory(country=by, institution=institutions[0]) for _ in range(2)])
+        visit.participants.set([PersonFactory(country=visit.guest_country) for _ in range(2)])
+        visit.people_met.set([PersonFactory(country=visit.host_country, institution=institutions[0]) for _ in range(2)])
         visit.institutions.set(institutions)
         visit.sectors.set(sectors[: 1 + i % 3])
         visit.sources.set([SourceFactory(), SourceFactory()])
@@ -279,7 +282,7 @@ def crowd(chain: dict, n: int = 30) -> None:
         for institution in institutions:
             InstitutionNameFactory(institution=institution)
         CommitmentFactory(origin_visit=None, origin_memorandum=chain["ministries_mou"])
-        chain["state_visit"].participants.add(PersonFactory(country=by))
+        chain["state_visit"].people_met.add(PersonFactory(country=by))
         chain["state_visit"].institutions.add(*institutions)
         chain["centres_mou"].sources.add(SourceFactory())
         CommitmentFactory(origin_visit=visit, status="fulfilled", fulfilled_by_visit=chain["forum"])

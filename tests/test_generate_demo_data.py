@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
+from reversion.models import Version
 
 from agreements.fuzzydates import FuzzyDate
 from agreements.models import (
@@ -156,3 +158,22 @@ def test_generated_records_are_keyed_for_search_like_saved_ones():
             assert set(record.search_text.splitlines()) == set(expected.splitlines()), record.slug
     ministry = InstitutionName.objects.filter(language="ru").select_related("institution").first()
     assert Institution.objects.search(ministry.name).filter(pk=ministry.institution_id).exists()
+
+
+def test_every_generated_record_starts_with_a_version_of_its_own():
+    generate(30)
+
+    for model in apps.get_app_config("agreements").get_models():
+        for record in model._default_manager.all():
+            [version] = Version.objects.get_for_object(record)
+            assert version.revision.get_comment() == "Generated as demo data"
+    memorandum = Memorandum.objects.filter(signatories__isnull=False).first()
+    revision = Version.objects.get_for_object(memorandum).get().revision
+    assert {v.object_repr for v in revision.version_set.all()} == {
+        str(memorandum),
+        *(str(signatory) for signatory in memorandum.signatories.all()),
+        *(str(relation) for relation in memorandum.outgoing_relations.all()),
+    }
+
+    generate(0, clear=True)
+    assert not Version.objects.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django import forms
+from django.apps import apps
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,7 @@ from reversion.models import Revision, Version
 from agreements import history
 from agreements.models import Memorandum, Person, Signatory
 from tests import factories
-from tests.test_import import GOOD_ROWS, MEMORANDUM_HEADER, confirm, preview, write_csv
+from tests.test_import import GOOD_ROWS, MEMORANDUM_HEADER, SAMPLE_ORDER, SAMPLES, confirm, preview, write_csv
 
 
 def form_data(response) -> dict:
@@ -401,3 +402,15 @@ def test_a_revert_is_refused_if_the_record_changed_after_the_revert_page_was_ope
     )
     signed_memorandum.refresh_from_db()
     assert signed_memorandum.summary == "Written meanwhile."
+
+
+def test_every_record_an_import_creates_starts_with_a_version(admin_client, db):
+    for model, file_name in SAMPLE_ORDER:
+        assert confirm(admin_client, model, preview(admin_client, model, SAMPLES / file_name, "csv")).status_code == 302
+
+    comments = {f"Imported from “{file_name}”." for _, file_name in SAMPLE_ORDER}
+    for model in apps.get_app_config("agreements").get_models():
+        for record in model._default_manager.all():
+            first = Version.objects.get_for_object(record).last()
+            assert first is not None, f"{model.__name__} {record} has no history"
+            assert first.revision.get_comment() in comments

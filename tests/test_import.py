@@ -269,3 +269,20 @@ def test_an_uploaded_file_waits_in_the_shared_database_cache_not_on_disk(db):
     stored.remove()
     with pytest.raises(FileNotFoundError):
         SharedCacheStorage(name=stored.name).read()
+
+
+def test_a_visit_file_keeps_the_delegation_apart_from_the_people_met(admin_client, tmp_path, forum, ministry_om):
+    header = ["slug", "title", "kind", "host_country", "guest_country", "leader", "participants"]
+    guest = factories.PersonFactory(slug="guest-minister", country=forum.guest_country)
+    host = factories.PersonFactory(slug="host-minister", country=forum.host_country)
+    row = [forum.slug, forum.title, "forum", "OM", "BY", "", guest.slug]
+    # A file written before the people_met column existed still imports, and leaves it as it was.
+    forum.people_met.set([host])
+    path = write_csv(tmp_path / "visits.csv", header, [row])
+    assert confirm(admin_client, "visit", preview(admin_client, "visit", path, "csv")).status_code == 302
+    assert (list(forum.participants.all()), list(forum.people_met.all())) == ([guest], [host])
+
+    path = write_csv(tmp_path / "visits.csv", [*header, "people_met"], [[*row, ""]])
+    assert confirm(admin_client, "visit", preview(admin_client, "visit", path, "csv")).status_code == 302
+    assert list(forum.people_met.all()) == []
+    assert VisitResource().export().dict[0]["people_met"] == ""

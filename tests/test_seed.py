@@ -1,8 +1,10 @@
-"""The seed fixtures: they load, reload without duplicates, and keep the chain and its provenance intact."""
+"""The seed fixtures: they load through the models' save path, reload without writing anything or
+undoing an edit, start every record's history, and keep the chain and its provenance intact."""
 
 from __future__ import annotations
 
 import datetime
+import io
 import json
 from pathlib import Path
 
@@ -10,6 +12,10 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from reversion.models import Revision, Version
 
 from agreements.models import (
     Commitment,
@@ -22,6 +28,7 @@ from agreements.models import (
     Source,
     Visit,
 )
+from tests.test_history import edit
 
 FIXTURES = sorted((Path(settings.BASE_DIR) / "fixtures").glob("*.json"))
 
@@ -44,27 +51,100 @@ def test_the_seed_loads(seeded):
     assert Commitment.objects.exists()
 
 
-def test_loading_the_seed_twice_changes_no_row_count(seeded):
+def seed(*fixtures: Path) -> str:
+    """Run `manage.py seed` (on the given fixture files, else fixtures/) and return what it printed."""
+    out = io.StringIO()
+    call_command("seed", *map(str, fixtures), stdout=out)
+    return out.getvalue()
+
+
+def test_seed_twice_writes_nothing(seeded):
     before = row_counts()
-    call_command("seed", verbosity=0)
+    with CaptureQueriesContext(connection) as queries:
+        report = seed()
+    writes = [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
     assert row_counts() == before
+    assert "0 added, 0 updated, 184 already up to date; 0 history versions saved" in report
+    assert "Left alone" not in report
 
 
-def test_fixtures_use_natural_keys_and_leave_date_bounds_to_the_signal():
+def test_seed_after_an_edit_leaves_the_edit_in_place(seeded, admin_client):
+    memorandum = Memorandum.objects.get(slug="mou-moh-by-om-2025")
+    response = edit(admin_client, memorandum, title="Health MoU (title corrected by an editor)")
+    assert response.status_code == 302
+
+    report = seed()
+
+    memorandum.refresh_from_db()
+    assert memorandum.title == "Health MoU (title corrected by an editor)"
+    assert "memorandum “mou-moh-by-om-2025”: changed since it was loaded" in report
+    assert "0 added, 0 updated, 183 already up to date" in report
+
+
+def test_a_record_deleted_since_it_was_loaded_stays_deleted(seeded, admin_client):
+    commitment = Commitment.objects.get(slug="mou-alexandrov-exchange-experience")
+    admin_client.post(reverse("admin:agreements_commitment_delete", args=[commitment.pk]), {"post": "yes"})
+    assert not Commitment.objects.filter(slug=commitment.slug).exists()
+
+    report = seed()
+
+    assert not Commitment.objects.filter(slug=commitment.slug).exists()
+    assert "commitment “mou-alexandrov-exchange-experience”: deleted since it was loaded" in report
+
+
+def changed_fixture(tmp_path: Path, slug: str, **fields) -> list[Path]:
+    """Copies of the fixtures in which the record `slug` has other `fields`."""
+    paths = []
     for path in FIXTURES:
-        for record in json.loads(path.read_text(encoding="utf-8")):
-            assert "pk" not in record, path.name
-            assert not [name for name in record["fields"] if name.endswith(("_earliest", "_latest"))], path.name
+        records = json.loads(path.read_text(encoding="utf-8"))
+        for record in records:
+            if record["fields"].get("slug") == slug:
+                record["fields"].update(fields)
+        paths.append(tmp_path / path.name)
+        paths[-1].write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return paths
 
 
-def test_date_bounds_are_computed_for_raw_fixture_loads(seeded):
-    forum = Visit.objects.get(slug="by-om-forum-muscat-2024")
-    assert (forum.date_earliest, forum.date_latest) == (datetime.date(2024, 8, 26), datetime.date(2024, 8, 29))
-    summer_mou = Memorandum.objects.get(slug="mou-moh-by-om-2025")
-    assert (summer_mou.signed_earliest, summer_mou.signed_latest) == (
-        datetime.date(2025, 6, 1),
-        datetime.date(2025, 8, 31),
-    )
+def test_a_corrected_fixture_updates_a_record_nobody_changed(seeded, tmp_path):
+    fixtures = changed_fixture(tmp_path, "mou-moh-by-om-2025", signed="2025-07", title="Health MoU, July 2025")
+
+    report = seed(*fixtures)
+
+    memorandum = Memorandum.objects.get(slug="mou-moh-by-om-2025")
+    assert (memorandum.title, memorandum.signed_earliest) == ("Health MoU, July 2025", datetime.date(2025, 7, 1))
+    assert "0 added, 1 updated" in report
+    latest, first = Version.objects.get_for_object(memorandum)
+    assert latest.field_dict["title"] == "Health MoU, July 2025"
+    assert latest.revision.get_comment() == first.revision.get_comment() == "Loaded from the seed data"
+
+
+def test_every_seeded_record_starts_with_a_history_version(seeded):
+    for model in apps.get_app_config("agreements").get_models():
+        for record in model._default_manager.all():
+            [version] = Version.objects.get_for_object(record)
+            assert version.revision.get_comment() == "Loaded from the seed data", record
+
+
+def test_a_seeded_record_and_its_parts_share_a_revision_of_their_own(seeded):
+    """Reverting one seeded record to its first version then touches no other record."""
+    institution = Institution.objects.get(slug="alexandrov-cancer-centre")
+    [version] = Version.objects.get_for_object(institution)
+    in_revision = {(v.content_type.model, v.object_repr) for v in version.revision.version_set.all()}
+    names = {("institutionname", str(name)) for name in institution.alternative_names.all()}
+    assert in_revision == {("institution", str(institution)), *names}
+    assert len(names) >= 2
+
+
+def test_a_database_seeded_before_history_was_kept_gets_its_first_versions(db):
+    call_command("loaddata", *map(str, FIXTURES), verbosity=0)  # the old raw load, with no history
+    assert not Version.objects.exists()
+
+    report = seed()
+
+    assert "0 added, 0 updated, 184 already up to date; 184 history versions saved" in report
+    assert Revision.objects.count() == Version.objects.values("revision").distinct().count()
+    assert "0 history versions saved" in seed()
 
 
 def test_the_muscat_forum_leads_through_commitments_to_the_cancer_centres_memorandum(seeded):

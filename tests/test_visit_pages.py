@@ -1,4 +1,11 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.core.management import call_command
 from django.urls import reverse
+
+from agreements.models import Visit
+from tests.factories import PersonFactory
 
 LIST = reverse("agreements:visit-list")
 
@@ -30,6 +37,34 @@ def test_a_visit_page_shows_delegation_memoranda_and_commitments(client, chain):
     assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
 
 
+def test_a_visit_page_keeps_the_delegation_apart_from_the_hosts(client, chain):
+    html = client.get(chain["forum"].get_absolute_url()).content.decode()
+    delegation, hosts = html.split('id="hosts-heading"')
+    delegation = delegation.split('id="delegation-heading"')[1]
+    assert "Aleksandr Khodjaev" in delegation  # Belarus's minister led the delegation to Muscat
+    assert "Hilal Al Sabti" not in delegation
+    assert "Hilal Al Sabti" in hosts.split("</section>")[0]  # Oman's minister received it
+
+
+def test_the_seeded_forum_lists_omans_health_minister_among_the_hosts(db):
+    call_command("seed", verbosity=0)
+    forum = Visit.objects.get(slug="by-om-forum-muscat-2024")
+    assert set(forum.participants.values_list("slug", flat=True)) == {"krasny", "bogdanov"}
+    assert list(forum.people_met.values_list("slug", flat=True)) == ["al-sabti"]
+
+
+def test_the_migration_moves_the_host_countrys_participants_to_the_people_met(chain):
+    forum = chain["forum"]
+    host, guest = PersonFactory(country=forum.host_country), PersonFactory(country=forum.guest_country)
+    forum.people_met.clear()
+    forum.participants.set([host, guest])
+
+    import_module("agreements.migrations.0008_visit_people_met").hosts_to_people_met(apps, None)
+
+    assert list(forum.participants.all()) == [guest]
+    assert list(forum.people_met.all()) == [host]
+
+
 def test_a_forum_page_shows_what_kept_its_commitments(client, chain):
     html = client.get(chain["forum"].get_absolute_url()).content.decode()
     assert 'id="commitment-prepare-health-mou"' in html
@@ -42,12 +77,12 @@ def test_the_visit_page_query_count_does_not_grow_with_rows(client, crowded, dja
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # 1 visit with countries and leader (and the leader's institution) joined; prefetches: 1 sectors,
     # 1 sources, 1 leader's names in other languages, 1 participants with institution + 1 their names,
-    # 1 institutions with country + 1 their names, 1 memoranda signed there
-    # with countries, 1 their signatories with institution, 1 commitments made there with fulfillers,
-    # 1 their responsible institutions, 1 commitments it kept with their origins.
-    with django_assert_max_num_queries(17):
+    # 1 people met with institution + 1 their names, 1 institutions with country + 1 their names,
+    # 1 memoranda signed there with countries, 1 their signatories with institution, 1 commitments made
+    # there with fulfillers, 1 their responsible institutions, 1 commitments it kept with their origins.
+    with django_assert_max_num_queries(19):
         response = client.get(crowded["state_visit"].get_absolute_url())
     assert response.status_code == 200
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = client.get(crowded["forum"].get_absolute_url())
     assert response.status_code == 200

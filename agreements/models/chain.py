@@ -61,7 +61,7 @@ class VisitQuerySet(BilateralQuerySet):
     def for_export(self) -> VisitQuerySet:
         """What VisitResource reads, joined and prefetched."""
         return self.select_related("host_country", "guest_country", "leader").prefetch_related(
-            "participants", "institutions", "sectors", "sources"
+            "participants", "people_met", "institutions", "sectors", "sources"
         )
 
     def for_detail(self) -> VisitQuerySet:
@@ -72,6 +72,10 @@ class VisitQuerySet(BilateralQuerySet):
             "leader__alternative_names",
             models.Prefetch(
                 "participants",
+                queryset=Person.objects.select_related("institution").prefetch_related("alternative_names"),
+            ),
+            models.Prefetch(
+                "people_met",
                 queryset=Person.objects.select_related("institution").prefetch_related("alternative_names"),
             ),
             models.Prefetch(
@@ -136,8 +140,21 @@ class Visit(SluggedModel):
         on_delete=models.PROTECT,
         related_name="visits_led",
     )
+    # The guest country's delegation (the leader and `participants`) is kept apart from the host
+    # country's people who received or met it (`people_met`).
     participants = models.ManyToManyField(
-        Person, verbose_name=_("participants"), blank=True, related_name="visits_attended"
+        Person,
+        verbose_name=_("members of the delegation"),
+        blank=True,
+        related_name="visits_attended",
+        help_text=_("The guest country's delegation, besides its leader."),
+    )
+    people_met = models.ManyToManyField(
+        Person,
+        verbose_name=_("hosts and people met"),
+        blank=True,
+        related_name="visits_received",
+        help_text=_("People of the host country who received the delegation or met it."),
     )
     institutions = models.ManyToManyField(
         Institution, verbose_name=_("institutions visited or taking part"), blank=True, related_name="visits"
@@ -187,14 +204,16 @@ class Visit(SluggedModel):
     search_prefetches = (
         "institutions__alternative_names",
         "participants__alternative_names",
+        "people_met__alternative_names",
         "leader__alternative_names",
     )
 
     def search_words(self) -> list[str]:
-        """Its own texts and the names, in every language, of the institutions and people taking part."""
+        """Its own texts and the names, in every language, of the institutions and people taking part
+        and of the people met."""
         words = [self.title, self.summary, self.city, *(self.leader.names() if self.leader_id else [])]
         if self.pk:
-            for named in [*self.institutions.all(), *self.participants.all()]:
+            for named in [*self.institutions.all(), *self.participants.all(), *self.people_met.all()]:
                 words += named.names()
         return words
 

@@ -18,7 +18,9 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.text import slugify
 from django_countries import countries as iso_countries
+from reversion.models import Revision
 
+from agreements import history
 from agreements.fuzzydates import FuzzyDate
 from agreements.models import (
     Commitment,
@@ -37,6 +39,7 @@ from agreements.models import (
 )
 
 PREFIX = "demo-"
+HISTORY_COMMENT = "Generated as demo data"
 BATCH = 1000
 CHUNK = 5000
 
@@ -296,11 +299,11 @@ def write(model, records: list) -> list:
 def clear_demo_rows() -> int:
     """Delete every demo record, in dependency order, with the querysets' own delete()."""
     demo = {"slug__startswith": PREFIX}
-    deleted = 0
+    deleted = Revision.objects.filter(comment=HISTORY_COMMENT).delete()[0]  # with their versions
     for model, fields in [
         (Commitment, ["responsible_countries", "responsible_institutions", "sectors", "sources"]),
         (Memorandum, ["sectors", "sources"]),
-        (Visit, ["participants", "institutions", "sectors", "sources"]),
+        (Visit, ["participants", "people_met", "institutions", "sectors", "sources"]),
         (Institution, ["sources"]),
         (Person, ["sources"]),
     ]:
@@ -387,11 +390,15 @@ class Generator:
             self.memoranda,
             self.relations,
             self.commitments,
+            self.history,
         ]
 
     # ------------------------------------------------------------ reference data
 
     def countries(self) -> int:
+        self.new_countries = sorted(
+            {code for code, *_ in COUNTRIES} - set(Country.objects.values_list("code", flat=True))
+        )
         Country.objects.bulk_create([Country(code=code) for code, *_ in COUNTRIES], ignore_conflicts=True)
         ids = dict(Country.objects.filter(code__in=[c[0] for c in COUNTRIES]).values_list("code", "pk"))
         self.codes = [code for code, *_ in COUNTRIES]
@@ -538,7 +545,13 @@ class Generator:
     def visits(self) -> int:
         total = self.n // 2
         self.visit_rows: list[tuple[int, int, int, str]] = []  # pk, host, guest, date
-        Through = Visit.participants.through, Visit.institutions.through, Visit.sectors.through, Visit.sources.through
+        Through = (
+            Visit.participants.through,
+            Visit.people_met.through,
+            Visit.institutions.through,
+            Visit.sectors.through,
+            Visit.sources.through,
+        )
         for part in chunks(range(total)):
             batch = []
             for i in part:
@@ -567,17 +580,20 @@ class Generator:
                 visit.topic = topic
                 batch.append(visit)
             write(Visit, batch)
-            links: list[list] = [[], [], [], []]
+            links: list[list] = [[], [], [], [], []]
             for visit in batch:
                 host, guest = self.index[visit.host_country_id], self.index[visit.guest_country_id]
                 self.visit_rows.append((visit.pk, host, guest, visit.date))
-                for person in {self.rng.choice(self.people_of[c]) for c in (host, guest) if self.people_of[c]}:
-                    links[0].append(Through[0](visit_id=visit.pk, person_id=person))
+                # One of the host's people met the delegation, and one more of the guest's came along.
+                if self.people_of[host]:
+                    links[1].append(Through[1](visit_id=visit.pk, person_id=self.rng.choice(self.people_of[host])))
+                if self.people_of[guest] and (member := self.rng.choice(self.people_of[guest])) != visit.leader_id:
+                    links[0].append(Through[0](visit_id=visit.pk, person_id=member))
                 for institution in {self.rng.choice(self.institutions_of[c]) for c in (host, guest)}:
-                    links[1].append(Through[1](visit_id=visit.pk, institution_id=institution))
-                links[2].append(Through[2](visit_id=visit.pk, sector_id=self.sector_ids[visit.topic]))
+                    links[2].append(Through[2](visit_id=visit.pk, institution_id=institution))
+                links[3].append(Through[3](visit_id=visit.pk, sector_id=self.sector_ids[visit.topic]))
                 for source in self.some_sources(1):
-                    links[3].append(Through[3](visit_id=visit.pk, source_id=source))
+                    links[4].append(Through[4](visit_id=visit.pk, source_id=source))
             for model, rows in zip(Through, links, strict=True):
                 model.objects.bulk_create(rows, batch_size=BATCH)
             Visit.store_search_keys(batch)
@@ -726,6 +742,33 @@ class Generator:
             return
         _, kind, pk = self.rng.choice(later[:20])
         setattr(commitment, f"fulfilled_by_{kind}_id", pk)
+
+    # ------------------------------------------------------------ history
+
+    def history(self) -> int:
+        """A first version of every generated record, as the admin shows for a record entered by
+        hand: each record with its parts in a revision of its own (`history.save_versions_each`),
+        written in bulk, a batch at a time."""
+        generated = [
+            Country.objects.filter(code__in=self.new_countries),
+            Sector.objects.filter(slug__startswith=PREFIX),
+            *(
+                model.objects.filter(slug__startswith=self.slug_prefix)
+                for model in (Source, Institution, Person, Visit, Memorandum, Commitment)
+            ),
+        ]
+        # The links of every record are read back a batch at a time: count the new rows first.
+        update_statistics(Source, Institution, Person, Visit, Memorandum, Signatory, MemorandumRelation, Commitment)
+        saved = 0
+        for records in generated:
+            batch = []
+            for record in records.order_by("pk").iterator(chunk_size=BATCH):
+                batch.append(record)
+                if len(batch) == BATCH:
+                    saved += history.save_versions_each(batch, HISTORY_COMMENT, batch_size=BATCH)
+                    batch = []
+            saved += history.save_versions_each(batch, HISTORY_COMMENT, batch_size=BATCH)
+        return saved
 
 
 class Command(BaseCommand):
