@@ -52,6 +52,14 @@ class LimitedImportForm(ImportForm):
             "the text garbled."
         ),
     )
+    create_missing = forms.BooleanField(
+        label=gettext_lazy("Create the institutions and people the file names but the tracker lacks"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy(
+            "Only where the row says their country. The preview lists each record that would be created."
+        ),
+    )
     stored_file = forms.CharField(widget=forms.HiddenInput, required=False)
     original_file_name = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -96,6 +104,7 @@ class ReadAgainForm(forms.Form):
     format = forms.CharField(widget=forms.HiddenInput)
     stored_file = forms.CharField(widget=forms.HiddenInput)
     original_file_name = forms.CharField(widget=forms.HiddenInput, required=False)
+    create_missing = forms.BooleanField(widget=forms.HiddenInput, required=False)
     encoding = forms.ChoiceField(
         label=gettext_lazy("Read it as"), choices=[DETECT, *encodings.ENCODINGS.items()], required=False
     )
@@ -115,6 +124,7 @@ class CheckedConfirmForm(ConfirmImportForm):
     encoding = forms.ChoiceField(
         widget=forms.HiddenInput, required=False, choices=[DETECT, *encodings.ENCODINGS.items()]
     )
+    create_missing = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, formats: int = 1, resources: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,10 +161,31 @@ class PreviewRow:
 
 
 @dataclass
+class Created:
+    """A record the import creates because a row names it and the tracker lacks it."""
+
+    row: int
+    column: str
+    record: str
+
+
+@dataclass
 class Report:
     file_problems: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows: list[PreviewRow] = field(default_factory=list)
+    created: list[Created] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def counts(self) -> str:
+        return _("%(new)s new, %(changed)s changed, %(unchanged)s unchanged") % {
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+        }
 
     @property
     def rows_with_problems(self) -> int:
@@ -202,6 +233,8 @@ def report(result, resource, dataset) -> Report:
     if result is None:
         return found
     found.file_problems = [sentence(error.error) for error in result.base_errors]
+    found.created = [Created(*created) for created in getattr(result, "created_on_the_fly", [])]
+    found.new, found.changed, found.unchanged = (result.totals[kind] for kind in ("new", "update", "skip"))
     for error_row in result.error_rows:
         row = spreadsheet_row(dataset, error_row.number)
         found.problems += [Problem(row, "", "", sentence(error.error)) for error in error_row.errors]
@@ -373,11 +406,21 @@ class ImportPages:
                     "stored_file": stored_file,
                     "original_file_name": original_file_name,
                     "encoding": reading.used_encoding or reading.encoding,
+                    "create_missing": request.POST.get("create_missing", "") not in ("", "False", "false", "off"),
                 },
             )
             if stored_file
             else None,
         }
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        """Whether the import creates the institutions and people its rows name with their country:
+        as the upload form, or the confirmation carrying it, says; yes unless unticked."""
+        form = kwargs.get("form")
+        create = True
+        if form is not None and hasattr(form, "cleaned_data") and "create_missing" in form.fields:
+            create = bool(form.cleaned_data.get("create_missing"))
+        return {**super().get_import_resource_kwargs(request, **kwargs), "create_missing": create}
 
     def get_confirm_form_kwargs(self, request, import_form=None):
         return {
@@ -390,6 +433,7 @@ class ImportPages:
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["encoding"] = current_reading().used_encoding  # the confirmation reads as the preview did
+            initial["create_missing"] = import_form.cleaned_data.get("create_missing", True)
         return initial
 
     def add_data_read_fail_error_to_form(self, form, e):
@@ -398,10 +442,11 @@ class ImportPages:
     def add_success_message(self, result, request):
         messages.success(
             request,
-            _("Imported: %(new)s new and %(updated)s updated %(records)s.")
+            _("Imported %(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.")
             % {
                 "new": result.totals["new"],
-                "updated": result.totals["update"],
+                "changed": result.totals["update"],
+                "unchanged": result.totals["skip"],
                 "records": self.model._meta.verbose_name_plural,
             },
         )
