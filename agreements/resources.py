@@ -154,6 +154,10 @@ class KeyedRecords:
             return self.by_slug[name]
         candidates = list(self.by_name.get(name, {}).values())
         if len(candidates) > 1 and self.resource is not None:
+            # The country a new record would belong to first ("NDMA|NDMA" for the parties of
+            # India and Maldives names each one's own), then any country of the row.
+            if self.new_in is not None and (country := self.new_in(self.resource, row, position, count)):
+                candidates = [record for record in candidates if country.pk in countries_of(record)] or candidates
             scope = self.resource.row_countries(row)
             candidates = [record for record in candidates if countries_of(record) & scope] or candidates
         if len(candidates) == 1:
@@ -313,7 +317,8 @@ class NaturalKeysWidget(KeyedRecords, widgets.ManyToManyWidget):
         self.init_keys(new_in)
 
     def keys(self, value) -> list[str]:
-        return list(dict.fromkeys(key.strip() for key in force_str(value or "").split(self.separator) if key.strip()))
+        # Not deduplicated: the same name twice may name two records (see `resolve`).
+        return [key.strip() for key in force_str(value or "").split(self.separator) if key.strip()]
 
     def clean(self, value, row=None, **kwargs) -> list:
         keys = self.keys(value)
@@ -487,15 +492,27 @@ class TrackerResource(resources.ModelResource):
     # The columns that say which existing record a row without a slug describes: its name first.
     identity: tuple[str, ...] = ("name",)
 
-    def __init__(self, *, create_missing: bool = False, failed_rows: dict | None = None, all_or_nothing=True, **kwargs):
+    def __init__(
+        self,
+        *,
+        create_missing: bool = False,
+        workbook=None,
+        all_or_nothing: bool = True,
+        preview: bool = False,
+        **kwargs,
+    ):
         """`create_missing`: an unknown institution or person a row names with its country is
-        created. `failed_rows`: the rows that failed so far, of this file and of the sheets of its
-        workbook imported before it, by their keys (see `failed_row`). `all_or_nothing`: a bad
-        row rolls back the file (a workbook rolls back all its sheets itself)."""
+        created. `workbook`: the workbook import (`importing.WorkbookImport`) this sheet is part
+        of, which holds the rows that failed in the sheets before it and the one revision of
+        all. `all_or_nothing`: a bad row rolls back the file (a workbook rolls back all its
+        sheets itself). `preview`: show each row's before and after even when writing."""
         super().__init__(**kwargs)
         self.create_missing = create_missing
-        self.failed_rows = {} if failed_rows is None else failed_rows
+        self.workbook = workbook
+        # The rows that failed so far (see `failed_row`), of this file or of the whole workbook.
+        self.failed_rows = workbook.failed_rows if workbook is not None else {}
         self.all_or_nothing = all_or_nothing
+        self.preview = preview
         self.created: list[tuple[int | None, str, str]] = []
         self.current_row: int | None = None
         for field in self.fields.values():
@@ -797,7 +814,8 @@ class TrackerResource(resources.ModelResource):
         that only what changes is written (`update_changed`). A diff is only ever shown in the
         preview, so it is made in dry runs only (`Meta.skip_diff` turns off import-export's own,
         which deep-copies every record)."""
-        self.previewed = (instance, ImportDiff(self, instance, new)) if kwargs.get("dry_run") else None
+        previewing = kwargs.get("dry_run") or self.preview
+        self.previewed = (instance, ImportDiff(self, instance, new)) if previewing else None
         if not new:
             instance.stored_values = column_values(instance)
 
@@ -888,9 +906,14 @@ class TrackerResource(resources.ModelResource):
         if not written or kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
         if reversion.is_active() and reversion.is_registered(self._meta.model):
-            revision = Revision.objects.create(
-                date_created=reversion.get_date_created(), user=reversion.get_user(), comment=reversion.get_comment()
-            )
+            if self.workbook is not None:
+                revision = self.workbook.revision()
+            else:
+                revision = Revision.objects.create(
+                    date_created=reversion.get_date_created(),
+                    user=reversion.get_user(),
+                    comment=reversion.get_comment(),
+                )
             history.save_versions(written, revision)
         if len(written) >= STATISTICS_AFTER_ROWS:
             update_statistics(self._meta.model)
