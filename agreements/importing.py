@@ -20,19 +20,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 from import_export.forms import ConfirmImportForm, ImportForm
+from reversion.models import Revision
 
 from . import encodings, stale_imports
 from .formats import ReadsText, SharedCacheStorage, current_reading, reading_as
 from .readers import ImportFileError, spreadsheet_row
+from .workbooks import read_sheets
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,14 @@ class LimitedImportForm(ImportForm):
         help_text=gettext_lazy(
             "For CSV, TSV and JSON files. Leave it to be found from the file, unless the preview shows "
             "the text garbled."
+        ),
+    )
+    create_missing = forms.BooleanField(
+        label=gettext_lazy("Create the institutions and people the file names but the tracker lacks"),
+        required=False,
+        initial=True,
+        help_text=gettext_lazy(
+            "Only where the row says their country. The preview lists each record that would be created."
         ),
     )
     stored_file = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -96,6 +108,7 @@ class ReadAgainForm(forms.Form):
     format = forms.CharField(widget=forms.HiddenInput)
     stored_file = forms.CharField(widget=forms.HiddenInput)
     original_file_name = forms.CharField(widget=forms.HiddenInput, required=False)
+    create_missing = forms.BooleanField(widget=forms.HiddenInput, required=False)
     encoding = forms.ChoiceField(
         label=gettext_lazy("Read it as"), choices=[DETECT, *encodings.ENCODINGS.items()], required=False
     )
@@ -115,6 +128,7 @@ class CheckedConfirmForm(ConfirmImportForm):
     encoding = forms.ChoiceField(
         widget=forms.HiddenInput, required=False, choices=[DETECT, *encodings.ENCODINGS.items()]
     )
+    create_missing = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, formats: int = 1, resources: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,6 +155,7 @@ class Problem:
     column: str
     value: str
     reason: str
+    sheet: str = ""
 
 
 @dataclass
@@ -151,10 +166,32 @@ class PreviewRow:
 
 
 @dataclass
+class Created:
+    """A record the import creates because a row names it and the tracker lacks it."""
+
+    row: int
+    column: str
+    record: str
+    sheet: str = ""
+
+
+@dataclass
 class Report:
     file_problems: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows: list[PreviewRow] = field(default_factory=list)
+    created: list[Created] = field(default_factory=list)
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def counts(self) -> str:
+        return _("%(new)s new, %(changed)s changed, %(unchanged)s unchanged") % {
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+        }
 
     @property
     def rows_with_problems(self) -> int:
@@ -202,6 +239,8 @@ def report(result, resource, dataset) -> Report:
     if result is None:
         return found
     found.file_problems = [sentence(error.error) for error in result.base_errors]
+    found.created = [Created(*created) for created in getattr(result, "created_on_the_fly", [])]
+    found.new, found.changed, found.unchanged = (result.totals[kind] for kind in ("new", "update", "skip"))
     for error_row in result.error_rows:
         row = spreadsheet_row(dataset, error_row.number)
         found.problems += [Problem(row, "", "", sentence(error.error)) for error in error_row.errors]
@@ -373,11 +412,21 @@ class ImportPages:
                     "stored_file": stored_file,
                     "original_file_name": original_file_name,
                     "encoding": reading.used_encoding or reading.encoding,
+                    "create_missing": request.POST.get("create_missing", "") not in ("", "False", "false", "off"),
                 },
             )
             if stored_file
             else None,
         }
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        """Whether the import creates the institutions and people its rows name with their country:
+        as the upload form, or the confirmation carrying it, says; yes unless unticked."""
+        form = kwargs.get("form")
+        create = True
+        if form is not None and hasattr(form, "cleaned_data") and "create_missing" in form.fields:
+            create = bool(form.cleaned_data.get("create_missing"))
+        return {**super().get_import_resource_kwargs(request, **kwargs), "create_missing": create}
 
     def get_confirm_form_kwargs(self, request, import_form=None):
         return {
@@ -390,6 +439,7 @@ class ImportPages:
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["encoding"] = current_reading().used_encoding  # the confirmation reads as the preview did
+            initial["create_missing"] = import_form.cleaned_data.get("create_missing", True)
         return initial
 
     def add_data_read_fail_error_to_form(self, form, e):
@@ -398,10 +448,286 @@ class ImportPages:
     def add_success_message(self, result, request):
         messages.success(
             request,
-            _("Imported: %(new)s new and %(updated)s updated %(records)s.")
+            _("Imported %(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.")
             % {
                 "new": result.totals["new"],
-                "updated": result.totals["update"],
+                "changed": result.totals["update"],
+                "unchanged": result.totals["skip"],
                 "records": self.model._meta.verbose_name_plural,
             },
         )
+
+
+# ---------------------------------------------------------------- the workbook
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook import, with the resource that imports it."""
+
+    name: str  # as the workbook names it
+    resource_class: type
+    dataset: object
+    result: object = None
+    report: Report | None = None
+
+    @property
+    def records(self) -> str:
+        return force_str(self.resource_class._meta.model._meta.verbose_name_plural)
+
+
+def sheet_resources() -> list[type]:
+    """The resources a workbook's sheets are imported with, in the order they are imported: each
+    after those whose records its rows may name."""
+    from . import resources
+
+    return [
+        resources.SectorResource,
+        resources.SourceResource,
+        resources.InstitutionResource,
+        resources.PersonResource,
+        resources.VisitResource,
+        resources.MemorandumResource,
+        resources.CommitmentResource,
+    ]
+
+
+def sheet_names() -> dict[str, type]:
+    """The names a sheet may have, folded, with its resource: the records' name in English,
+    singular or plural, or the model's name."""
+    from .resources import folded
+
+    names = {}
+    for resource_class in sheet_resources():
+        meta = resource_class._meta.model._meta
+        with translation.override("en"):
+            names.update(dict.fromkeys(map(folded, [meta.verbose_name, meta.verbose_name_plural]), resource_class))
+        names[meta.model_name] = resource_class
+    return names
+
+
+def workbook_sheets(data: bytes) -> list[Sheet]:
+    """The workbook's sheets in the order they import; an ImportFileError names a sheet that is
+    no record type, or two sheets of the same one."""
+    from .resources import folded
+
+    names, found = sheet_names(), {}
+    for name, dataset in read_sheets(data):
+        resource_class = names.get(folded(name))
+        if resource_class is None:
+            raise ImportFileError(
+                _("The workbook has a sheet “%(sheet)s”; sheets must be named %(names)s.")
+                % {"sheet": name, "names": ", ".join(english_sheet_names())}
+            )
+        if resource_class in found:
+            raise ImportFileError(
+                _("The sheets “%(first)s” and “%(second)s” hold the same records; put them in one sheet.")
+                % {"first": found[resource_class].name, "second": name}
+            )
+        found[resource_class] = Sheet(name, resource_class, dataset)
+    return [found[resource_class] for resource_class in sheet_resources() if resource_class in found]
+
+
+def english_sheet_names() -> list[str]:
+    with translation.override("en"):
+        return [str(r._meta.model._meta.verbose_name_plural) for r in sheet_resources()]
+
+
+class WorkbookImport:
+    """A workbook's sheets imported in dependency order in one transaction: each sheet's good rows
+    are written so that later sheets may name them, and if any row of any sheet fails, or this is
+    the preview, everything is rolled back. A row naming a record whose row failed says so
+    (`failed_rows`, shared by the sheets). One revision holds every record written."""
+
+    def __init__(self, sheets: list[Sheet], *, create_missing: bool):
+        self.sheets = sheets
+        self.create_missing = create_missing
+        self.failed_rows: dict = {}
+        self.shared_revision = None
+
+    def revision(self):
+        if self.shared_revision is None:
+            self.shared_revision = Revision.objects.create(
+                date_created=reversion.get_date_created(), user=reversion.get_user(), comment=reversion.get_comment()
+            )
+        return self.shared_revision
+
+    @property
+    def failed(self) -> bool:
+        return any(sheet.report.file_problems or sheet.report.problems for sheet in self.sheets)
+
+    def run(self, *, preview: bool) -> None:
+        with transaction.atomic():
+            for sheet in self.sheets:
+                resource = sheet.resource_class(
+                    create_missing=self.create_missing, workbook=self, all_or_nothing=False, preview=preview
+                )
+                sheet.result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=True)
+                sheet.report = report(sheet.result, resource, sheet.dataset)
+                for problem in sheet.report.problems:
+                    problem.sheet = sheet.name
+                for created in sheet.report.created:
+                    created.sheet = sheet.name
+            if preview or self.failed:
+                transaction.set_rollback(True)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for sheet in self.sheets for problem in sheet.report.problems]
+
+    @property
+    def created(self) -> list[Created]:
+        return [created for sheet in self.sheets for created in sheet.report.created]
+
+    @property
+    def file_problems(self) -> list[str]:
+        return [
+            _("Sheet “%(sheet)s”: %(problem)s") % {"sheet": sheet.name, "problem": problem}
+            for sheet in self.sheets
+            for problem in sheet.report.file_problems
+        ]
+
+
+class WorkbookForm(forms.Form):
+    workbook = forms.FileField(label=gettext_lazy("Workbook (XLSX)"))
+    create_missing = LimitedImportForm.base_fields["create_missing"]
+
+    def clean_workbook(self):
+        workbook = self.cleaned_data["workbook"]
+        if workbook.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s; files of at most %(limit)s can be imported. Split it into smaller files.")
+                % {"size": filesizeformat(workbook.size), "limit": filesizeformat(settings.IMPORT_MAX_BYTES)}
+            )
+        return workbook
+
+
+class WorkbookConfirmForm(forms.Form):
+    stored_file = forms.CharField(widget=forms.HiddenInput)
+    original_file_name = forms.CharField(widget=forms.HiddenInput, required=False)
+    create_missing = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+
+def may_import_workbooks(user) -> bool:
+    """A workbook adds and changes records of every kind, so it takes both rights on each."""
+    models_ = [resource_class._meta.model._meta for resource_class in sheet_resources()]
+    return all(
+        user.has_perm(f"{meta.app_label}.add_{meta.model_name}")
+        and user.has_perm(f"{meta.app_label}.change_{meta.model_name}")
+        for meta in models_
+    )
+
+
+def workbook_page(request, context: dict, status: int = 200) -> TemplateResponse:
+    from django.contrib import admin
+
+    request.current_app = admin.site.name
+    return TemplateResponse(
+        request,
+        "admin/agreements/workbook_import.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Import a workbook"),
+            "sheet_names": english_sheet_names(),
+            "sheet_columns": [
+                (str(r._meta.model._meta.verbose_name_plural), [f.column_name for f in r().get_import_fields()])
+                for r in sheet_resources()
+            ],
+            **context,
+        },
+        status=status,
+    )
+
+
+def workbook_import(request):
+    """/admin/import/: upload a workbook, see one preview of all its sheets, confirm once."""
+    if not may_import_workbooks(request.user):
+        raise PermissionDenied
+    if request.method != "POST":
+        return workbook_page(request, {"form": WorkbookForm()})
+    form = WorkbookForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return workbook_page(request, {"form": form})
+    upload = form.cleaned_data["workbook"]
+    data = upload.read()
+    try:
+        sheets = workbook_sheets(data)
+    except ImportFileError as error:
+        return workbook_page(request, {"form": form, "file_problems": [str(error)]})
+    except Exception as error:
+        return workbook_page(request, {"form": form, "file_problems": [sentence(error)]})
+    workbook = WorkbookImport(sheets, create_missing=form.cleaned_data["create_missing"])
+    with reading_as(""):
+        workbook.run(preview=True)
+    context = {"form": form, "workbook": workbook}
+    if not workbook.failed:
+        storage = SharedCacheStorage()
+        storage.save(data)
+        context["confirm_form"] = WorkbookConfirmForm(
+            initial={
+                "stored_file": storage.name,
+                "original_file_name": upload.name,
+                "create_missing": form.cleaned_data["create_missing"],
+            }
+        )
+    return workbook_page(request, context)
+
+
+@require_POST
+def workbook_confirm(request):
+    """Import the previewed workbook for real, as one revision, or nothing of it."""
+    if not may_import_workbooks(request.user):
+        raise PermissionDenied
+    form = WorkbookConfirmForm(request.POST)
+    storage = SharedCacheStorage(name=form.data.get("stored_file", ""))
+    try:
+        if not form.is_valid():
+            raise FileNotFoundError
+        data = storage.read()
+    except FileNotFoundError:
+        messages.error(request, _("The uploaded file is no longer available; upload it again."))
+        return redirect("workbook-import")
+    name = form.cleaned_data["original_file_name"][:200]
+    try:
+        sheets = workbook_sheets(data)
+    except ImportFileError as error:
+        return workbook_page(request, {"form": WorkbookForm(), "file_problems": [str(error)]})
+    workbook = WorkbookImport(sheets, create_missing=form.cleaned_data["create_missing"])
+    try:
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment(_("Imported from “%(file)s”.") % {"file": name})
+            workbook.run(preview=False)
+    except DatabaseError as error:
+        return workbook_page(request, {"form": WorkbookForm(), "file_problems": [sentence(error)]})
+    if workbook.failed:
+        return workbook_page(request, {"form": WorkbookForm(), "workbook": workbook, "import_failed": True})
+    storage.remove()
+    for sheet in workbook.sheets:
+        report_ = sheet.report
+        messages.success(
+            request,
+            _("Imported %(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.")
+            % {
+                "records": sheet.records,
+                "new": report_.new,
+                "changed": report_.changed,
+                "unchanged": report_.unchanged,
+            },
+        )
+    return redirect("admin:index")
+
+
+def workbook_template(request):
+    """The template workbook: a sheet per record type with every column and a filled example."""
+    from django.http import HttpResponse
+
+    from .samples import template_workbook
+
+    if not may_import_workbooks(request.user):
+        raise PermissionDenied
+    response = HttpResponse(
+        template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="tracker-workbook.xlsx"'
+    return response

@@ -11,6 +11,7 @@ one only where it changes (see `TrackerResource`).
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -18,6 +19,9 @@ import reversion
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -48,33 +52,181 @@ LIST_SEPARATOR = "|"
 STATISTICS_AFTER_ROWS = 1000
 
 
+def folded(value) -> str:
+    """A human key as it is compared: case and spacing aside."""
+    return " ".join(force_str(value).split()).casefold() if value is not None else ""
+
+
+# A value written as a slug names a record that exists; only a name may create one.
+SLUG_LIKE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+\Z")
+# The columns that name a record, besides its slug, per model (see KeyedRecords).
+NAME_FIELDS = {
+    "sector": ("name", "name_ru", "name_ar"),
+    "source": ("title",),
+    "institution": ("name",),
+    "person": ("name",),
+    "visit": ("title",),
+    "memorandum": ("title",),
+    "commitment": ("title",),
+}
+COUNTRY_SIDES = ("country", "country_a", "country_b", "host_country", "guest_country")
+
+
+def identity_value(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    return value if isinstance(value, int) else folded(value)
+
+
+def countries_of(record) -> set[int]:
+    return {getattr(record, f"{side}_id") for side in COUNTRY_SIDES if getattr(record, f"{side}_id", None)}
+
+
+def described(record) -> str:
+    country = getattr(record, "country", None)
+    return f"“{record}” ({record.slug}, {country})" if country else f"“{record}” ({record.slug})"
+
+
 class KeyedRecords:
-    """Records named by the natural key `self.field`, each looked up once per import: a resource
-    (and so its widgets) lives for one file."""
+    """Records named by a human key: the slug, the name (in each language the model keeps it) or
+    any alternative name, case and spacing aside. The keys of a column are looked up at once and
+    each key once per import: a resource (and so its widgets) lives for one file.
+
+    Where a name fits several records, those of the row's countries are preferred (`scope`); if
+    several still fit, the row is refused with the candidates listed. An unknown name may create
+    a record (`new_in` says in which of the row's countries) when the import allows it."""
 
     model: type[models.Model]
-    field: str
-    found: dict
+    resource = None  # the resource importing the file; set by TrackerResource.__init__
+    column = ""
+
+    def init_keys(self, new_in=None) -> None:
+        self.by_slug: dict[str, models.Model] = {}
+        self.by_name: dict[str, dict[int, models.Model]] = defaultdict(dict)
+        self.new_in = new_in
 
     def keys(self, value) -> list[str]:
         raise NotImplementedError
 
+    def remember(self, record) -> None:
+        self.by_slug[record.slug] = record
+        for name in NAME_FIELDS[self.model._meta.model_name]:
+            if value := getattr(record, name):
+                self.by_name[folded(value)][record.pk] = record
+
+    def knows(self, key: str) -> bool:
+        return key in self.by_slug or key in self.by_name
+
     def look_up(self, keys: Iterable[str]) -> None:
-        if unknown := sorted({key for key in keys if key not in self.found}):
-            for record in self.model.objects.filter(**{f"{self.field}__in": unknown}):
-                self.found[force_str(getattr(record, self.field))] = record
+        """Find the records the keys name: one query, and one more for the alternative names of
+        keys that are neither a slug nor a name."""
+        unknown = {key.strip(): folded(key) for key in keys if folded(key) and not self.knows(folded(key))}
+        if not unknown:
+            return
+        raw, lowered = sorted(unknown), sorted(set(unknown.values()))
+        condition = Q(slug__in=sorted({*raw, *lowered}))
+        annotations = {}
+        for name in NAME_FIELDS[self.model._meta.model_name]:
+            annotations[f"folded_{name}"] = Lower(name)
+            # Exact text as well: SQLite lowers only ASCII letters.
+            condition |= Q(**{f"{name}__in": raw}) | Q(**{f"folded_{name}__in": lowered})
+        for record in self.model._default_manager.annotate(**annotations).filter(condition):
+            self.remember(record)
+        missing = [key for key in raw if not self.knows(unknown[key])]
+        if missing and hasattr(self.model, "alternative_names"):
+            relation = self.model.alternative_names.rel
+            names = relation.related_model._default_manager.annotate(folded_name=Lower("name")).filter(
+                Q(name__in=missing) | Q(folded_name__in=[unknown[key] for key in missing])
+            )
+            for alternative in names.select_related(relation.field.name):
+                owner = getattr(alternative, relation.field.name)
+                self.by_name[folded(alternative.name)][owner.pk] = owner
 
     def preload(self, column: Iterable) -> None:
         """Look up every key of a column at once, before its rows are read."""
         self.look_up(key for value in column for key in self.keys(value))
 
+    def resolve(self, key: str, row, position: int = 0, count: int = 1):
+        """The record `key` names, for `row`; a ValueError that says why there is none."""
+        self.look_up([key])  # not preloaded: perhaps added by an earlier row
+        name = folded(key)
+        if name in self.by_slug:
+            return self.by_slug[name]
+        candidates = list(self.by_name.get(name, {}).values())
+        if len(candidates) > 1 and self.resource is not None:
+            # The country a new record would belong to first ("NDMA|NDMA" for the parties of
+            # India and Maldives names each one's own), then any country of the row.
+            if self.new_in is not None and (country := self.new_in(self.resource, row, position, count)):
+                candidates = [record for record in candidates if country.pk in countries_of(record)] or candidates
+            scope = self.resource.row_countries(row)
+            candidates = [record for record in candidates if countries_of(record) & scope] or candidates
+        if len(candidates) == 1:
+            return candidates[0]
+        records = self.model._meta.verbose_name_plural
+        if candidates:
+            raise ValueError(
+                _("“%(value)s” may be any of %(count)s %(records)s: %(candidates)s. Write the slug of the one meant.")
+                % {
+                    "value": key,
+                    "count": len(candidates),
+                    "records": records,
+                    "candidates": "; ".join(described(record) for record in candidates),
+                }
+            )
+        if self.resource is not None:
+            if failed := self.resource.failed_row(self.model, name):
+                raise ValueError(
+                    _("Refers to row %(row)s of %(records)s, which has an error.")
+                    % {"row": failed[1], "records": failed[0]}
+                )
+            if created := self.create(key, row, position, count):
+                return created
+        raise ValueError(
+            _("No %(model)s has the slug, name or alternative name “%(value)s”.")
+            % {"model": self.model._meta.verbose_name, "value": key}
+        )
+
+    def create(self, key: str, row, position: int, count: int):
+        """A new record named `key`, where the import allows it and the row says its country."""
+        if self.new_in is None or not self.resource.create_missing or SLUG_LIKE.match(key):
+            return None
+        country = self.new_in(self.resource, row, position, count)
+        if country is None:
+            return None
+        record = self.model(name=key.strip(), country=country)
+        if isinstance(record, Institution):
+            record.kind = Institution.Kind.OTHER
+        record.save()
+        self.remember(record)
+        self.resource.note_created(record, self.column)
+        return record
+
+
+def in_column(column: str):
+    """A new record belongs to the row's country in `column`."""
+
+    def country(resource, row, position, count):
+        return resource.country_in(row, column)
+
+    return country
+
+
+def by_position(*columns: str):
+    """In a list of as many names as `columns`, the n-th new record belongs to the country of the
+    n-th column (a memorandum's parties: the first of country_a, the second of country_b)."""
+
+    def country(resource, row, position, count):
+        return resource.country_in(row, columns[position]) if count == len(columns) else None
+
+    return country
+
 
 class NaturalKeyWidget(KeyedRecords, widgets.ForeignKeyWidget):
-    """A foreign key named by a natural key; an unknown key is an error that quotes it."""
+    """A foreign key named by a human key (see KeyedRecords); an unknown key is an error that quotes it."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.found = {}
+    def __init__(self, model, field="slug", new_in=None, **kwargs):
+        super().__init__(model, field=field, **kwargs)
+        self.init_keys(new_in)
 
     def keys(self, value) -> list[str]:
         key = force_str(value).strip() if value is not None else ""
@@ -82,42 +234,60 @@ class NaturalKeyWidget(KeyedRecords, widgets.ForeignKeyWidget):
 
     def clean(self, value, row=None, **kwargs):
         keys = self.keys(value)
-        if not keys:
-            return None
-        key = keys[0]
-        self.look_up(keys)  # not preloaded: perhaps added by an earlier row (imports one row at a time)
-        if key not in self.found:
-            raise ValueError(
-                _("No %(model)s with %(field)s “%(value)s”.")
-                % {"model": self.model._meta.verbose_name, "field": self.field.split("__")[0], "value": key}
-            )
-        return self.found[key]
+        return self.resolve(keys[0], row) if keys else None
 
 
 class CountryWidget(widgets.ForeignKeyWidget):
-    """A country named by its ISO 3166-1 alpha-2 code; a valid code not yet in the table is added."""
+    """A country named by its ISO 3166-1 code (alpha-2 or alpha-3) or by its name in English,
+    Russian or Arabic; a country not yet in the table is added."""
 
     def __init__(self):
         super().__init__(Country, field="code")
         self.found = {}
 
     def preload(self, column: Iterable) -> None:
-        codes = {force_str(value).strip().upper() for value in column if value is not None}
-        if codes := sorted(code for code in codes if code in countries and code not in self.found):
+        codes = {country_code(value) for value in column if value is not None} - {None}
+        if codes := sorted(code for code in codes if code not in self.found):
             self.found.update((country.code.code, country) for country in Country.objects.filter(code__in=codes))
 
     def clean(self, value, row=None, **kwargs):
-        code = force_str(value).strip().upper() if value is not None else ""
-        if not code:
+        if not force_str(value if value is not None else "").strip():
             return None
+        code = country_code(value)
+        if code is None:
+            raise ValueError(
+                _(
+                    "“%(value)s” is not an ISO 3166-1 alpha-2 country code or the name of a country in "
+                    "English, Russian or Arabic."
+                )
+                % {"value": force_str(value).strip()}
+            )
         if code not in self.found:
-            if code not in countries:
-                raise ValueError(_("“%(value)s” is not an ISO 3166-1 alpha-2 country code.") % {"value": value})
             self.found[code] = Country.objects.get_or_create(code=code)[0]
         return self.found[code]
 
     def render(self, value, obj=None, **kwargs):
         return value.code.code if value else ""
+
+
+@functools.cache
+def country_names() -> dict[str, str]:
+    """Each country's name in the tracker's languages, folded, with its ISO code."""
+    names = {}
+    for language in ("en", "ru", "ar"):
+        with translation.override(language):
+            for code, name in countries:
+                names.setdefault(folded(name), code)
+    return names
+
+
+def country_code(value) -> str | None:
+    text = force_str(value).strip()
+    if text.upper() in countries:
+        return text.upper()
+    if len(text) == 3 and text.isalpha() and (code := countries.alpha2(text.upper())):
+        return code
+    return country_names().get(folded(text))
 
 
 class CountriesWidget(widgets.ManyToManyWidget):
@@ -140,31 +310,84 @@ class CountriesWidget(widgets.ManyToManyWidget):
 
 
 class NaturalKeysWidget(KeyedRecords, widgets.ManyToManyWidget):
-    """A "|"-separated list of natural keys; every key must exist."""
+    """A "|"-separated list of human keys (see KeyedRecords); every key must name a record."""
 
-    def __init__(self, model, field):
+    def __init__(self, model, field="slug", new_in=None):
         super().__init__(model, separator=LIST_SEPARATOR, field=field)
-        self.found = {}
+        self.init_keys(new_in)
 
     def keys(self, value) -> list[str]:
-        return list(dict.fromkeys(key.strip() for key in force_str(value or "").split(self.separator) if key.strip()))
+        # Not deduplicated: the same name twice may name two records (see `resolve`).
+        return [key.strip() for key in force_str(value or "").split(self.separator) if key.strip()]
 
     def clean(self, value, row=None, **kwargs) -> list:
         keys = self.keys(value)
         self.look_up(keys)
-        if missing := sorted(key for key in keys if key not in self.found):
-            raise ValueError(
-                _("No %(model)s with %(field)s %(values)s.")
-                % {
-                    "model": self.model._meta.verbose_name,
-                    "field": self.field.split("__")[0],
-                    "values": ", ".join(f"“{key}”" for key in missing),
-                }
-            )
-        return [self.found[key] for key in keys]
+        found, problems = [], []
+        for position, key in enumerate(keys):
+            try:
+                found.append(self.resolve(key, row, position, len(keys)))
+            except ValueError as error:
+                problems.append(str(error))
+        if problems:
+            raise ValueError(" ".join(problems))
+        return list(dict.fromkeys(found))
 
     def key_of(self, record) -> str:
         return force_str(getattr(record, self.field))
+
+
+class ChoiceWidget(widgets.CharWidget):
+    """One of a field's choices, by its code or by its label in English, Russian or Arabic."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = list(choices)
+
+    @functools.cached_property
+    def codes(self) -> dict[str, str]:
+        codes = {folded(code): code for code, _label in self.choices}
+        for language in ("en", "ru", "ar"):
+            with translation.override(language):
+                for code, label in self.choices:
+                    codes.setdefault(folded(label), code)
+        return codes
+
+    def clean(self, value, row=None, **kwargs):
+        text = force_str(value if value is not None else "").strip()
+        if not text:
+            return ""
+        if (code := self.codes.get(folded(text))) is None:
+            raise ValueError(
+                _("“%(value)s” is not one of the choices: %(choices)s.")
+                % {"value": text, "choices": ", ".join(f"{code} ({label})" for code, label in self.choices)}
+            )
+        return code
+
+
+YES = {"yes", "true", "1", "y", "да", "نعم"}
+NO = {"no", "false", "0", "n", "нет", "لا"}
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    """Yes or no in English, Russian or Arabic, or as true/false/1/0; empty for unknown."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        text = folded(value)
+        if text.endswith(".0"):  # a number cell of a workbook
+            text = text[:-2]
+        if not text:
+            return None
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        raise ValueError(
+            _("“%(value)s” is not yes or no: write yes, no, true, false, 1, 0, да, нет, نعم or لا, or leave it empty.")
+            % {"value": force_str(value).strip()}
+        )
 
 
 class AlternativeNamesWidget(widgets.Widget):
@@ -203,12 +426,14 @@ def country_field(attribute: str) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=attribute, widget=CountryWidget())
 
 
-def slug_field(attribute: str, model) -> fields.Field:
-    return fields.Field(attribute=attribute, column_name=attribute, widget=NaturalKeyWidget(model, "slug"))
+def slug_field(attribute: str, model, new_in=None) -> fields.Field:
+    """A column naming one record by its slug or name (see KeyedRecords)."""
+    return fields.Field(attribute=attribute, column_name=attribute, widget=NaturalKeyWidget(model, new_in=new_in))
 
 
-def slugs_field(attribute: str, model) -> fields.Field:
-    return fields.Field(attribute=attribute, column_name=attribute, widget=NaturalKeysWidget(model, "slug"))
+def slugs_field(attribute: str, model, new_in=None) -> fields.Field:
+    """A column naming "|"-separated records by their slugs or names (see KeyedRecords)."""
+    return fields.Field(attribute=attribute, column_name=attribute, widget=NaturalKeysWidget(model, new_in=new_in))
 
 
 def column_values(record: models.Model) -> dict[str, object]:
@@ -264,10 +489,164 @@ class TrackerResource(resources.ModelResource):
 
     # An empty spreadsheet cell is an empty text, not NULL.
     WIDGETS_MAP = {**resources.ModelResource.WIDGETS_MAP, "TextField": widgets.CharWidget}
+    # The columns that say which existing record a row without a slug describes: its name first.
+    identity: tuple[str, ...] = ("name",)
+
+    def __init__(
+        self,
+        *,
+        create_missing: bool = False,
+        workbook=None,
+        all_or_nothing: bool = True,
+        preview: bool = False,
+        **kwargs,
+    ):
+        """`create_missing`: an unknown institution or person a row names with its country is
+        created. `workbook`: the workbook import (`importing.WorkbookImport`) this sheet is part
+        of, which holds the rows that failed in the sheets before it and the one revision of
+        all. `all_or_nothing`: a bad row rolls back the file (a workbook rolls back all its
+        sheets itself). `preview`: show each row's before and after even when writing."""
+        super().__init__(**kwargs)
+        self.create_missing = create_missing
+        self.workbook = workbook
+        # The rows that failed so far (see `failed_row`), of this file or of the whole workbook.
+        self.failed_rows = workbook.failed_rows if workbook is not None else {}
+        self.all_or_nothing = all_or_nothing
+        self.preview = preview
+        self.created: list[tuple[int | None, str, str]] = []
+        self.current_row: int | None = None
+        for field in self.fields.values():
+            if isinstance(field.widget, KeyedRecords):
+                field.widget.resource, field.widget.column = self, field.column_name
+
+    @classmethod
+    def field_from_django_field(cls, field_name, django_field, readonly):
+        field = super().field_from_django_field(field_name, django_field, readonly)
+        if django_field.choices:
+            field.widget = ChoiceWidget(django_field.choices)
+        elif isinstance(django_field, models.BooleanField):
+            field.widget = YesNoWidget()
+        return field
+
+    # ------------------------------------------------------------ what the keys of a row need
+
+    def country_fields(self) -> list[fields.Field]:
+        return [
+            field for field in self.get_import_fields() if isinstance(field.widget, CountryWidget | CountriesWidget)
+        ]
+
+    def country_in(self, row, column: str) -> Country | None:
+        """The row's country in `column` (of a list, its only one), if it names a valid one."""
+        if column not in row or column not in self.fields:
+            return None
+        try:
+            value = self.fields[column].clean(row)
+        except ValueError:
+            return None
+        if isinstance(value, list):
+            return value[0] if len(value) == 1 else None
+        return value
+
+    def row_countries(self, row) -> set[int]:
+        """The countries the row names, to choose among records of the same name."""
+        found = set()
+        for field in self.country_fields():
+            if field.column_name in row:
+                try:
+                    value = field.clean(row)
+                except ValueError:
+                    continue
+                found.update(country.pk for country in (value if isinstance(value, list) else [value]) if country)
+        return found
+
+    def note_created(self, record, column: str) -> None:
+        self.created.append((spreadsheet_row(self.imported_dataset, self.current_row or 0), column, described(record)))
+
+    def failed_row(self, model, key: str) -> tuple[str, int] | None:
+        """The row (its records' name and number) that failed and whose record `key` would name."""
+        return self.failed_rows.get((model._meta.model_name, key))
+
+    def note_failure(self, row, number: int) -> None:
+        model = self._meta.model
+        keys = [row.get("slug"), row.get(self.identity[0])]
+        if "alternative_names" in row:
+            keys += [item.partition(":")[2] for item in force_str(row["alternative_names"] or "").split(LIST_SEPARATOR)]
+        place = (force_str(model._meta.verbose_name_plural), spreadsheet_row(self.imported_dataset, number))
+        for key in keys:
+            if folded(key):
+                self.failed_rows.setdefault((model._meta.model_name, folded(key)), place)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        self.current_row = kwargs.get("row_number")
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if row_result.import_type in (row_result.IMPORT_TYPE_INVALID, row_result.IMPORT_TYPE_ERROR):
+            self.note_failure(row, kwargs.get("row_number") or 0)
+        return row_result
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A row that changes nothing of the record it names is reported as unchanged and not written."""
+        if import_validation_errors or instance._state.adding or not hasattr(instance, "stored_values"):
+            return False
+        if column_values(instance) != instance.stored_values:
+            return False
+        for attribute, linked in instance.imported_links.items():
+            if {record.pk for record in getattr(instance, attribute).all()} != {record.pk for record in linked}:
+                return False
+        if "alternative_names" in self.fields and "alternative_names" in row:
+            wanted = set(self.fields["alternative_names"].clean(row))
+            if wanted != {(name.language, name.name) for name in instance.alternative_names.all()}:
+                return False
+        return True
+
+    def match_existing_rows(self, dataset) -> None:
+        """Give a row without a slug the slug of the record it describes, where exactly one record
+        has the same `identity` (a memorandum: its title, countries and date of signing) and no
+        other row of the file names it: a file written without slugs imports again unchanged."""
+        name = self.identity[0]
+        if name not in dataset.headers:
+            return
+        slug_index = dataset.headers.index("slug")
+        rows = [
+            (index, dict(zip(dataset.headers, values, strict=False)))
+            for index, values in enumerate(dataset)
+            if not folded(values[slug_index]) and folded(values[dataset.headers.index(name)])
+        ]
+        if not rows:
+            return
+        raw = {force_str(row[name]).strip() for _index, row in rows}
+        existing = self._meta.model._default_manager.annotate(folded_key=Lower(name)).filter(
+            Q(**{f"{name}__in": raw}) | Q(folded_key__in={folded(key) for key in raw})
+        )
+        candidates = defaultdict(list)
+        for record in existing:
+            candidates[self.identity_of_record(record)].append(record)
+        claimed = set(self.slugs_in_file)
+        for index, row in rows:
+            try:
+                key = self.identity_of_row(row)
+            except ValueError:
+                continue
+            found = [record for record in candidates.get(key, []) if record.slug not in claimed]
+            if len(found) == 1:
+                dataset._data[index][slug_index] = found[0].slug
+                claimed.add(found[0].slug)
+        self.slugs_in_file = claimed
+
+    def identity_of_record(self, record) -> tuple:
+        values = []
+        for column in self.identity:
+            field = record._meta.get_field(self.fields[column].attribute)
+            values.append(getattr(record, field.attname) if field.many_to_one else getattr(record, column))
+        return tuple(identity_value(value) for value in values)
+
+    def identity_of_row(self, row) -> tuple:
+        return tuple(
+            identity_value(self.fields[column].clean(row) if column in row else None) for column in self.identity
+        )
 
     def required_columns(self) -> list[str]:
         """The identifying column and every column whose model field must have a value."""
-        required = list(self.get_import_id_fields())
+        required = []  # not the slug: a row without one gets one
         for field in self.get_import_fields():
             try:
                 model_field = self._meta.model._meta.get_field(field.attribute or "")
@@ -294,7 +673,10 @@ class TrackerResource(resources.ModelResource):
         related = [
             field.attribute for field in self.get_import_fields() if isinstance(field.widget, widgets.ForeignKeyWidget)
         ]
-        return self.get_queryset().select_related(*related).prefetch_related(*(f.attribute for f in self.link_fields()))
+        prefetched = [field.attribute for field in self.link_fields()]
+        if "alternative_names" in self.fields:
+            prefetched.append("alternative_names")
+        return self.get_queryset().select_related(*related).prefetch_related(*prefetched)
 
     def before_import(self, dataset, **kwargs):
         """Refuse a file whose shape is wrong before reading any row: too many rows, a column
@@ -330,16 +712,19 @@ class TrackerResource(resources.ModelResource):
             dataset.wipe()
             dataset.headers = headers
             raise ImportFileError(" ".join(problems))
+        if "slug" not in dataset.headers:
+            dataset.append_col([""] * len(dataset), header="slug")
         self.slugs_in_file = {force_str(slug or "").strip() for slug in dataset["slug"]} - {""}
         for field in self.get_import_fields():
             if hasattr(field.widget, "preload") and field.column_name in headers:
                 field.widget.preload(dataset[field.column_name])
+        self.match_existing_rows(dataset)
         # A preview notes the records the file names as they are, for the confirmation to compare.
         stale_imports.remember(self, dataset, **kwargs)
 
     def import_data(self, dataset, **kwargs):
         """All or nothing: a row that fails validation rolls back the whole file, not just itself."""
-        kwargs["rollback_on_validation_errors"] = True
+        kwargs["rollback_on_validation_errors"] = self.all_or_nothing
         self.imported_dataset = dataset  # to name rows as the spreadsheet numbers them
         return super().import_data(dataset, **kwargs)
 
@@ -429,7 +814,8 @@ class TrackerResource(resources.ModelResource):
         that only what changes is written (`update_changed`). A diff is only ever shown in the
         preview, so it is made in dry runs only (`Meta.skip_diff` turns off import-export's own,
         which deep-copies every record)."""
-        self.previewed = (instance, ImportDiff(self, instance, new)) if kwargs.get("dry_run") else None
+        previewing = kwargs.get("dry_run") or self.preview
+        self.previewed = (instance, ImportDiff(self, instance, new)) if previewing else None
         if not new:
             instance.stored_values = column_values(instance)
 
@@ -515,13 +901,19 @@ class TrackerResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
+        result.created_on_the_fly = self.created
         written = getattr(self, "written", [])
         if not written or kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
         if reversion.is_active() and reversion.is_registered(self._meta.model):
-            revision = Revision.objects.create(
-                date_created=reversion.get_date_created(), user=reversion.get_user(), comment=reversion.get_comment()
-            )
+            if self.workbook is not None:
+                revision = self.workbook.revision()
+            else:
+                revision = Revision.objects.create(
+                    date_created=reversion.get_date_created(),
+                    user=reversion.get_user(),
+                    comment=reversion.get_comment(),
+                )
             history.save_versions(written, revision)
         if len(written) >= STATISTICS_AFTER_ROWS:
             update_statistics(self._meta.model)
@@ -549,6 +941,7 @@ class TrackerResource(resources.ModelResource):
 
 
 class SectorResource(TrackerResource):
+    identity = ("name",)
     parent = slug_field("parent", Sector)
 
     class Meta(TrackerResource.Meta):
@@ -560,6 +953,8 @@ class SectorResource(TrackerResource):
 
 
 class SourceResource(TrackerResource):
+    identity = ("title",)
+
     class Meta(TrackerResource.Meta):
         model = Source
         fields = ("slug", "title", "publisher", "language", "published", "url", "reference", "summary")
@@ -567,8 +962,9 @@ class SourceResource(TrackerResource):
 
 
 class InstitutionResource(TrackerResource):
+    identity = ("name", "country")
     country = country_field("country")
-    parent = slug_field("parent", Institution)
+    parent = slug_field("parent", Institution, new_in=in_column("country"))
     alternative_names = alternative_names_field()
     sources = slugs_field("sources", Source)
 
@@ -581,8 +977,9 @@ class InstitutionResource(TrackerResource):
 
 
 class PersonResource(TrackerResource):
+    identity = ("name", "country")
     country = country_field("country")
-    institution = slug_field("institution", Institution)
+    institution = slug_field("institution", Institution, new_in=in_column("country"))
     alternative_names = alternative_names_field()
     sources = slugs_field("sources", Source)
 
@@ -595,11 +992,13 @@ class PersonResource(TrackerResource):
 
 
 class VisitResource(TrackerResource):
+    identity = ("title", "host_country", "guest_country", "date")
     host_country = country_field("host_country")
     guest_country = country_field("guest_country")
-    leader = slug_field("leader", Person)
-    participants = slugs_field("participants", Person)  # the delegation; the column's name is kept
-    people_met = slugs_field("people_met", Person)
+    # The leader and the delegation come from the guest country; the people met, from the host.
+    leader = slug_field("leader", Person, new_in=in_column("guest_country"))
+    participants = slugs_field("participants", Person, new_in=in_column("guest_country"))
+    people_met = slugs_field("people_met", Person, new_in=in_column("host_country"))
     institutions = slugs_field("institutions", Institution)
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
@@ -627,10 +1026,11 @@ class VisitResource(TrackerResource):
 
 
 class MemorandumResource(TrackerResource):
+    identity = ("title", "country_a", "country_b", "signed")
     country_a = country_field("country_a")
     country_b = country_field("country_b")
     visit = slug_field("visit", Visit)
-    parties = slugs_field("parties", Institution)
+    parties = slugs_field("parties", Institution, new_in=by_position("country_a", "country_b"))
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
 
@@ -657,6 +1057,7 @@ class MemorandumResource(TrackerResource):
 
 
 class CommitmentResource(TrackerResource):
+    identity = ("title", "origin_visit", "origin_memorandum")
     origin_visit = slug_field("origin_visit", Visit)
     origin_memorandum = slug_field("origin_memorandum", Memorandum)
     fulfilled_by_visit = slug_field("fulfilled_by_visit", Visit)
@@ -664,7 +1065,9 @@ class CommitmentResource(TrackerResource):
     responsible_countries = fields.Field(
         attribute="responsible_countries", column_name="responsible_countries", widget=CountriesWidget()
     )
-    responsible_institutions = slugs_field("responsible_institutions", Institution)
+    responsible_institutions = slugs_field(
+        "responsible_institutions", Institution, new_in=in_column("responsible_countries")
+    )
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
 

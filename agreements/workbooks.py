@@ -13,6 +13,7 @@ under the limits on rows, columns, cell length and time. Each limit is a setting
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import re
@@ -40,6 +41,37 @@ SHARED_STRING_TAG = re.compile(rb"<(?:\w+:)?si[\s/>]")
 
 def read_workbook(data: bytes) -> ImportedDataset:
     """The rows of the workbook's first sheet (its active one) under its first row."""
+    with opened_workbook(data) as book:
+        sheet = book.active
+        if sheet is None or not hasattr(sheet, "iter_rows"):
+            raise ImportFileError(_("The workbook's first sheet is a chart, not a table of rows."))
+        check_dimensions(sheet)
+        return read_rows(sheet)
+
+
+def read_sheets(data: bytes) -> list[tuple[str, ImportedDataset]]:
+    """Every sheet of the workbook that holds rows, by its name, in the workbook's order; each
+    within the same bounds as a single sheet, and a problem named by its sheet."""
+    sheets = []
+    with opened_workbook(data) as book:
+        for sheet in book.worksheets:
+            try:
+                check_dimensions(sheet)
+                dataset = read_rows(sheet, allow_empty=True)
+            except ImportFileError as error:
+                raise ImportFileError(
+                    _("Sheet “%(sheet)s”: %(problem)s") % {"sheet": sheet.title, "problem": error}
+                ) from None
+            if dataset is not None:
+                sheets.append((sheet.title, dataset))
+    if not sheets:
+        raise ImportFileError(_("No sheet of the workbook has rows under a header row."))
+    return sheets
+
+
+@contextlib.contextmanager
+def opened_workbook(data: bytes):
+    """The workbook in openpyxl's read-only mode, once the limits that cost nothing to check hold."""
     archive = open_archive(data)
     check_unpacked_size(archive)
     check_no_document_types(archive)
@@ -55,11 +87,7 @@ def read_workbook(data: bytes) -> ImportedDataset:
         raise unreadable(error) from None
     book = reader.wb
     try:
-        sheet = book.active
-        if sheet is None or not hasattr(sheet, "iter_rows"):
-            raise ImportFileError(_("The workbook's first sheet is a chart, not a table of rows."))
-        check_dimensions(sheet)
-        return read_rows(sheet)
+        yield book
     finally:
         book.close()
 
@@ -205,9 +233,10 @@ def check_dimensions(sheet) -> None:
         )
 
 
-def read_rows(sheet) -> ImportedDataset:
+def read_rows(sheet, allow_empty: bool = False) -> ImportedDataset | None:
     """The sheet's rows, as far as its cells go (not as far as it declares: a declared size may
-    also be too small), at most IMPORT_XLSX_MAX_COLUMNS columns wide."""
+    also be too small), at most IMPORT_XLSX_MAX_COLUMNS columns wide. With `allow_empty`, None
+    for a sheet without a header or without rows under it."""
     sheet.reset_dimensions()
     rows = sheet.iter_rows(max_col=settings.IMPORT_XLSX_MAX_COLUMNS, values_only=True)
     deadline = time.monotonic() + settings.IMPORT_PARSE_MAX_SECONDS
@@ -215,6 +244,8 @@ def read_rows(sheet) -> ImportedDataset:
     while headers and headers[-1] is None:
         headers.pop()
     if not headers:
+        if allow_empty:
+            return None
         raise ImportFileError(_("The first row of the sheet is empty; it must name the columns."))
     dataset = ImportedDataset()
     dataset.headers = [cell_text(value) for value in headers]
@@ -245,6 +276,8 @@ def read_rows(sheet) -> ImportedDataset:
             cells.append(restore(cell_text(value)))
         dataset.add_row([*cells, *[None] * (width - len(cells))], number)
     if not dataset:
+        if allow_empty:
+            return None
         raise ImportFileError(_("The sheet names its columns but has no rows under them."))
     return dataset
 

@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from agreements import importing
 from agreements.views import health
 
 
@@ -41,6 +42,10 @@ urlpatterns = [
     ),
     # Browsers ask for /favicon.ico where a page names no icon (a download, an error page).
     path("favicon.ico", favicon, name="favicon"),
+    # One workbook of every record type, imported at once (agreements/importing.py).
+    path("admin/import/", admin.site.admin_view(importing.workbook_import), name="workbook-import"),
+    path("admin/import/confirm/", admin.site.admin_view(importing.workbook_confirm), name="workbook-import-confirm"),
+    path("admin/import/template.xlsx", admin.site.admin_view(importing.workbook_template), name="workbook-template"),
     path("admin/", admin.site.urls),
     path("", include("agreements.urls")),
 ]

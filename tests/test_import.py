@@ -93,7 +93,7 @@ def test_a_file_with_one_bad_row_names_row_and_column_and_writes_nothing(
     assert "not an EDTF date" in str(errors["signed"])
     assert "no-such-sector" in str(errors["sectors"])
     page = response.content.decode()
-    assert "No sector with slug “no-such-sector”." in page
+    assert "No sector has the slug, name or alternative name “no-such-sector”." in page
     assert not Memorandum.objects.exists()
 
 

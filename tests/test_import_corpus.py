@@ -620,7 +620,7 @@ def test_a_confirmation_that_writes_nothing_says_why_and_keeps_the_file(admin_cl
     page = response.content.decode()
     assert "Nothing was imported." in page and "Import finished" not in page
     assert [(p.row, p.column, p.value) for p in response.context["report"].problems] == [(2, "sectors", "oncology")]
-    assert "No sector with slug “oncology”." in page
+    assert "No sector has the slug, name or alternative name “oncology”." in page
     assert not [message for message in response.context["messages"] if message.level_tag == "success"]
     assert Memorandum.objects.count() == 0
 
@@ -671,7 +671,7 @@ def test_the_success_message_counts_what_was_written(admin_client, countries, tm
         admin_client, "memorandum", upload(admin_client, tmp_path, "m.csv", csv_bytes([HEADER, ROW]), "csv")
     )
     messages = [str(message) for message in admin_client.get(response["Location"]).context["messages"]]
-    assert messages == ["Imported: 1 new and 0 updated memoranda."]
+    assert messages == ["Imported memoranda: 1 new, 0 changed, 0 unchanged."]
 
 
 # ---------------------------------------------------------------- what the page says
@@ -682,7 +682,10 @@ def test_problems_are_listed_in_a_table_by_spreadsheet_row_column_value_and_reas
     response = upload(admin_client, tmp_path, "memoranda.csv", csv_bytes(rows), "csv")
     problems = {(p.row, p.column): (p.value, p.reason) for p in response.context["report"].problems}
     # The blank line 3 is skipped but still counted, as a spreadsheet counts it.
-    assert problems[(4, "country_b")] == ("QQ", "“QQ” is not an ISO 3166-1 alpha-2 country code.")
+    assert problems[(4, "country_b")] == (
+        "QQ",
+        "“QQ” is not an ISO 3166-1 alpha-2 country code or the name of a country in English, Russian or Arabic.",
+    )
     value, reason = problems[(4, "kind")]
     assert value == "treaty"
     assert reason.startswith("“treaty” is not one of the choices: mou (memorandum of understanding), ")
