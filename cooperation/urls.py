@@ -42,5 +42,6 @@ urlpatterns = [
     # Browsers ask for /favicon.ico where a page names no icon (a download, an error page).
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("agreements.api.urls")),
     path("", include("agreements.urls")),
 ]
