@@ -240,7 +240,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["agreements.api.access.RoleAccess"],
     "DEFAULT_THROTTLE_CLASSES": ["agreements.api.access.PerTokenThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_RATE},
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "agreements.api.pagination.ListCursorPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -7,6 +7,7 @@ change records, only Administrators delete them.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
@@ -58,6 +59,9 @@ class PerTokenThrottle(throttling.SimpleRateThrottle):
     """API_THROTTLE_RATE requests per token (per user for a browser session, per address otherwise)."""
 
     scope = "token"
+
+    def get_rate(self):
+        return settings.API_THROTTLE_RATE
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import copy
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 
 from ..fuzzydates import FuzzyDateField, describe
 from ..models import (
@@ -93,7 +95,15 @@ class RecordSerializer(serializers.HyperlinkedModelSerializer):
         try:
             record.full_clean(exclude=["slug"] if not attrs.get("slug") else None)
         except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+            # A rule kept both by clean() and by a named constraint gives its message twice: once here.
+            raise serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: list(
+                        dict.fromkeys(messages)
+                    )
+                    for field, messages in error.message_dict.items()
+                }
+            ) from None
         return attrs
 
 

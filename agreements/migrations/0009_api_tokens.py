@@ -6,6 +6,19 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def give_administrators_the_new_permissions(apps, schema_editor):
+    """Administrators hold every permission (0004_roles); API tokens are newer than that migration.
+    No other role gets them: a user's tokens are their own, made on their own page."""
+    from importlib import import_module
+
+    import_module("agreements.migrations.0004_roles").create_all_permissions(apps)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    administrators = Group.objects.filter(name="Administrator").first()
+    if administrators is not None:
+        administrators.permissions.add(*Permission.objects.all())
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -32,4 +45,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-created'],
             },
         ),
+        migrations.RunPython(give_administrators_the_new_permissions, migrations.RunPython.noop),
     ]

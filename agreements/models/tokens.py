@@ -67,9 +67,16 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user, name: str, expires: datetime.datetime | None = None) -> tuple[ApiToken, str]:
         """A new token for `user` and its key, which is not stored and cannot be read again."""
-        key = KEY_PREFIX + secrets.token_urlsafe(30)
-        token = cls.objects.create(user=user, name=name, digest=digest(key), prefix=key[:8], expires=expires)
+        token = cls(user=user, name=name, expires=expires)
+        key = token.set_new_key()
+        token.save()
         return token, key
+
+    def set_new_key(self) -> str:
+        """Give the (unsaved) token a new key; the key, which only its digest keeps."""
+        key = KEY_PREFIX + secrets.token_urlsafe(30)
+        self.digest, self.prefix = digest(key), key[:8]
+        return key
 
     @property
     def expired(self) -> bool:
