@@ -1037,6 +1037,28 @@ class FeedTokenAdmin(CheckedRelatedFields, VersionAdmin):
         return f"{token.key[:6]}…" if token.key else ""
 
 
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(CheckedRelatedFields, admin.ModelAdmin):
+    """Administrators see every user's API tokens and revoke them (delete); a token made here is
+    shown once, in the message after saving."""
+
+    list_display = ["name", "user", "prefix", "created", "expires", "last_used"]
+    search_fields = ["name", "user__username", "user__email"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user"]
+    readonly_fields = ["prefix", "created", "last_used"]
+    fields = ["user", "name", "expires", "prefix", "created", "last_used"]
+
+    def save_model(self, request, obj, form, change):
+        key = obj.set_new_key() if not change else None
+        super().save_model(request, obj, form, change)
+        if key:
+            messages.warning(
+                request,
+                _("The new token, shown only this once (copy it now): %(key)s") % {"key": key},
+            )
+
+
 @admin.register(models.DigestSent)
 class DigestSentAdmin(CheckedRelatedFields, VersionAdmin):
     list_display = ["follow", "period", "records", "covered_from", "covered_until", "sent_at"]

@@ -18,6 +18,7 @@ from django import forms
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 
 from . import search
 from .caching import cached
@@ -42,6 +43,16 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
     field_class = ChoicesField
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class NamedChoicesFilter(ChoicesFilter):
+    """Choices that are codes or slugs of records (countries, sectors), not a fixed list."""
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": ["yes", "no", "unknown"]}})
+class BindingFilter(ChoicesFilter):
+    """Legally binding or not, or not known: three words, not the column's booleans."""
+
+
 class CountryCodesField(ChoicesField):
     """ISO country codes in either case: ?country=om is ?country=OM."""
 
@@ -49,7 +60,7 @@ class CountryCodesField(ChoicesField):
         return [code.strip().upper() for code in super().to_python(value)]
 
 
-class CountryFilter(ChoicesFilter):
+class CountryFilter(NamedChoicesFilter):
     field_class = CountryCodesField
 
 
@@ -70,6 +81,7 @@ class PairField(forms.CharField):
         return (a, b)
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2}-[A-Za-z]{2}$"})
 class PairFilter(django_filters.Filter):
     field_class = PairField
 
@@ -109,6 +121,7 @@ class InstitutionsField(forms.Field):
         return named
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
 class InstitutionFilter(django_filters.Filter):
     field_class = InstitutionsField
 
@@ -182,7 +195,7 @@ class TrackerFilterSet(django_filters.FilterSet):
     boolean_facets: tuple[str, ...] = ("overdue",)
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
-    sector = ChoicesFilter(
+    sector = NamedChoicesFilter(
         label=_("Sector"),
         choices=sector_choices,
         method="filter_sector",
@@ -378,7 +391,7 @@ class MemorandumFilter(TrackerFilterSet):
 
     kind = ChoicesFilter(label=_("Kind"), choices=Memorandum.Kind.choices, method="filter_kind")
     status = ChoicesFilter(label=_("Status"), choices=Memorandum.Status.choices, method="filter_status")
-    legally_binding = ChoicesFilter(
+    legally_binding = BindingFilter(
         label=_("Legally binding"),
         choices=[("yes", _("legally binding")), ("no", _("not legally binding")), ("unknown", _("not known"))],
         method="filter_legally_binding",

@@ -15,6 +15,10 @@ class RefuseNulCharacters:
             message = _(
                 "The address contains a NUL character, which no search or filter can use. Remove it and try again."
             )
+            if request.path.startswith("/api/"):
+                from .api.problems import bad_address
+
+                return bad_address(message)
             return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)
 

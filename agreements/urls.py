@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import calendars, feeds, follows, views
+from . import calendars, feeds, follows, tokens, views
 
 app_name = "agreements"
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path("alerts/", follows.alerts, name="alerts"),
     path("alerts/<int:pk>/", follows.change_alerts, name="change-alerts"),
     path("alerts/unsubscribe/<str:token>/", follows.unsubscribe, name="unsubscribe"),
+    # /api-tokens/: the user's own keys to the API (/api/v1/)
+    path("api-tokens/", tokens.api_tokens, name="api-tokens"),
+    path("api-tokens/<int:pk>/revoke/", tokens.revoke_api_token, name="revoke-api-token"),
     # /feed/, /feeds/, /calendar.ics: open to feed readers and calendars with the user's key
     path("feed/", feeds.tracker_feed, name="feed"),
     path("feeds/country/<str:code>/", feeds.country_feed, name="country-feed"),

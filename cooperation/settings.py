@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "reversion",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "csp",
     "agreements",
@@ -224,6 +227,44 @@ IMPORT_XLSX_MAX_COLUMNS = env_int("IMPORT_XLSX_MAX_COLUMNS", 100)
 IMPORT_PARSE_MAX_SECONDS = env_int("IMPORT_PARSE_MAX_SECONDS", 30)
 # CSV exports are streamed and have no limit; XLSX and JSON are built in memory and stop here.
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 20_000)
+
+# ---------------------------------------------------------------- the API (README, "The API")
+# /api/v1/: Django REST framework, described by drf-spectacular. A script signs in with a personal
+# token (`Authorization: Token …`, made on the user's token page); a browser with its session.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "2000/hour")
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "agreements.api.access.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["agreements.api.access.RoleAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["agreements.api.access.PerTokenThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "agreements.api.pagination.ListCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "agreements.api.problems.problem_details",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Cooperation tracker API",
+    "DESCRIPTION": "Visits, memoranda and commitments between countries, with their institutions, people, "
+    "sectors and sources.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN, the CSP stays strict.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agreements.api.problems.document_problems",
+    ],
+}
 
 # ---------------------------------------------------------------- e-mail (README, "Following the work")
 # EMAIL_URL names the server in one setting ("smtp+tls://tracker:<password>@mail.example.org:587",

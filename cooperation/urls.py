@@ -47,5 +47,6 @@ urlpatterns = [
     path("admin/import/confirm/", admin.site.admin_view(importing.workbook_confirm), name="workbook-import-confirm"),
     path("admin/import/template.xlsx", admin.site.admin_view(importing.workbook_template), name="workbook-template"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("agreements.api.urls")),
     path("", include("agreements.urls")),
 ]

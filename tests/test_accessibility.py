@@ -44,6 +44,7 @@ NOT_PAGES = {
     "institution-suggest",
     "follow",
     "renew-feed-key",
+    "revoke-api-token",
     "unfollow",
     "change-alerts",
     "calendar",

@@ -23,9 +23,11 @@ from .chain import (
 from .follows import DigestSent, FeedToken, Follow, Frequency, ReminderSent, ReminderStage
 from .people import AlternativeName, Institution, InstitutionName, Person, PersonName
 from .reference import Country, Sector, Source
+from .tokens import ApiToken
 
 __all__ = [
     "AlternativeName",
+    "ApiToken",
     "Commitment",
     "CommitmentQuerySet",
     "Country",

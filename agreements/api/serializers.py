@@ -1,0 +1,390 @@
+"""The records as JSON: their own fields, links (URLs) to the records along the chain, fuzzy dates
+as EDTF with their bounds and words, names in every language kept.
+
+Writes go through the model's own path: `validate()` runs the model's `full_clean()` (its
+`clean()` rules and named database constraints, the admin's and the import's messages), then
+`save()` fills slugs, date bounds and search keys (`TrackerModel.prepare_for_write`).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
+
+from ..fuzzydates import FuzzyDateField, describe
+from ..models import (
+    Commitment,
+    Country,
+    Institution,
+    Memorandum,
+    MemorandumRelation,
+    Person,
+    Sector,
+    Source,
+    Visit,
+)
+
+STORED_LANGUAGES = ("en", "ru", "ar")
+
+
+def detail_view(model) -> str:
+    return f"api:{model._meta.model_name}-detail"
+
+
+def lookup_of(model) -> str:
+    """What a record's address names it by: a country by its ISO code, a relation by its key, others by slug."""
+    return {Country: "code", MemorandumRelation: "pk"}.get(model, "slug")
+
+
+def links_to(model, **kwargs) -> serializers.HyperlinkedRelatedField:
+    """Read-only links to records of `model` (another side of a relation)."""
+    return serializers.HyperlinkedRelatedField(
+        view_name=detail_view(model), lookup_field=lookup_of(model), read_only=True, **kwargs
+    )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class InWords(serializers.ReadOnlyField):
+    """A fuzzy date in words, in the language of the request (`Accept-Language`)."""
+
+    def to_representation(self, value):
+        return describe(value) if value else ""
+
+
+class RecordSerializer(serializers.HyperlinkedModelSerializer):
+    """What every record's serializer shares: links by slug (or code), each fuzzy date with its
+    bounds and words, and the model's own validation."""
+
+    url_field_name = "url"
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        kwargs["view_name"] = detail_view(relation_info.related_model)
+        kwargs["lookup_field"] = lookup_of(relation_info.related_model)
+        return field_class, kwargs
+
+    def build_url_field(self, field_name, model_class):
+        return serializers.HyperlinkedIdentityField, {
+            "view_name": detail_view(model_class),
+            "lookup_field": lookup_of(model_class),
+        }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for model_field in self.Meta.model._meta.fields:
+            if isinstance(model_field, FuzzyDateField) and model_field.name in fields:
+                fields[f"{model_field.name}_in_words"] = InWords(source=model_field.name)
+        return fields
+
+    def validate(self, attrs):
+        """The model's own rules, as the admin and the import apply them, field by field."""
+        model = self.Meta.model
+        many_to_many = {field.name for field in model._meta.many_to_many}
+        record = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name not in many_to_many:
+                setattr(record, name, value)
+        try:
+            record.full_clean(exclude=["slug"] if not attrs.get("slug") else None)
+        except DjangoValidationError as error:
+            # A rule kept both by clean() and by a named constraint gives its message twice: once here.
+            raise serializers.ValidationError(
+                {
+                    api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: list(
+                        dict.fromkeys(messages)
+                    )
+                    for field, messages in error.message_dict.items()
+                }
+            ) from None
+        return attrs
+
+
+class CountrySerializer(RecordSerializer):
+    code = serializers.CharField(max_length=2)
+    name = serializers.CharField(read_only=True)
+    names = serializers.SerializerMethodField()
+    flag = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Country
+        fields = ["url", "code", "name", "names", "flag", "notes"]
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_names(self, country) -> dict[str, str]:
+        """The ISO name in each of the site's languages."""
+        names = {}
+        for language in STORED_LANGUAGES:
+            with translation.override(language):
+                names[language] = str(country.code.name)
+        return names
+
+    def validate_code(self, value: str) -> str:
+        return value.strip().upper()
+
+
+class SectorSerializer(RecordSerializer):
+    localized_name = serializers.CharField(read_only=True)
+    children = links_to(Sector, many=True)
+
+    class Meta:
+        model = Sector
+        fields = [
+            "url",
+            "slug",
+            "name",
+            "name_ru",
+            "name_ar",
+            "localized_name",
+            "parent",
+            "children",
+            "dac_code",
+            "description",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class AlternativeNameSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    language = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class InstitutionSerializer(RecordSerializer):
+    display_name = serializers.CharField(read_only=True)
+    alternative_names = AlternativeNameSerializer(many=True, read_only=True)
+    children = links_to(Institution, many=True)
+    people = links_to(Person, many=True)
+
+    class Meta:
+        model = Institution
+        fields = [
+            "url",
+            "slug",
+            "name",
+            "display_name",
+            "alternative_names",
+            "country",
+            "kind",
+            "parent",
+            "children",
+            "people",
+            "website",
+            "description",
+            "sources",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class PersonSerializer(RecordSerializer):
+    display_name = serializers.CharField(read_only=True)
+    alternative_names = AlternativeNameSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "url",
+            "slug",
+            "name",
+            "display_name",
+            "alternative_names",
+            "title",
+            "institution",
+            "country",
+            "sources",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class SourceSerializer(RecordSerializer):
+    # The source's own field `url` is its address on the web, given here as `url_of_source`.
+    url = serializers.HyperlinkedIdentityField(view_name=detail_view(Source), lookup_field="slug")
+
+    class Meta:
+        model = Source
+        fields = [
+            "url",
+            "slug",
+            "title",
+            "publisher",
+            "language",
+            "published",
+            "published_earliest",
+            "published_latest",
+            "url_of_source",
+            "reference",
+            "summary",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+    url_of_source = serializers.URLField(source="url", max_length=500, required=False, allow_blank=True)
+
+
+class SignatorySerializer(serializers.Serializer):
+    institution = links_to(Institution)
+    person = links_to(Person, allow_null=True)
+
+
+class RelationSerializer(serializers.Serializer):
+    """A relation read from this memorandum's side: "amends" when it names the other, "amended by"
+    when the other names it."""
+
+    url = serializers.URLField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    direction = serializers.ChoiceField(choices=["outgoing", "incoming"])
+    memorandum = serializers.URLField()
+    note = serializers.CharField()
+
+
+class VisitSerializer(RecordSerializer):
+    memoranda = links_to(Memorandum, many=True, help_text="Memoranda signed at the visit.")
+    commitments = links_to(Commitment, many=True, help_text="Commitments made at the visit.")
+    fulfilled_commitments = links_to(Commitment, many=True, help_text="Commitments the visit kept.")
+
+    class Meta:
+        model = Visit
+        fields = [
+            "url",
+            "slug",
+            "title",
+            "kind",
+            "status",
+            "host_country",
+            "guest_country",
+            "city",
+            "date",
+            "date_earliest",
+            "date_latest",
+            "leader",
+            "participants",
+            "people_met",
+            "institutions",
+            "sectors",
+            "summary",
+            "sources",
+            "memoranda",
+            "commitments",
+            "fulfilled_commitments",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+
+class MemorandumSerializer(RecordSerializer):
+    signatories = SignatorySerializer(many=True, read_only=True)
+    relations = serializers.SerializerMethodField()
+    commitments = links_to(Commitment, many=True, help_text="Commitments the memorandum made.")
+    fulfilled_commitments = links_to(Commitment, many=True, help_text="Commitments the memorandum kept.")
+    dormant = serializers.BooleanField(source="is_dormant", read_only=True)
+
+    class Meta:
+        model = Memorandum
+        fields = [
+            "url",
+            "slug",
+            "title",
+            "kind",
+            "legally_binding",
+            "status",
+            "country_a",
+            "country_b",
+            "signatories",
+            "signed",
+            "signed_earliest",
+            "signed_latest",
+            "signed_at",
+            "visit",
+            "valid_until",
+            "valid_until_earliest",
+            "valid_until_latest",
+            "sectors",
+            "summary",
+            "sources",
+            "relations",
+            "commitments",
+            "fulfilled_commitments",
+            "dormant",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+    @extend_schema_field(RelationSerializer(many=True))
+    def get_relations(self, memorandum) -> list[dict]:
+        """The memoranda this one names, then those naming it (read from the prefetched relations)."""
+        request = self.context.get("request")
+
+        def link(record) -> str:
+            return reverse(
+                detail_view(type(record)),
+                kwargs={lookup_of(type(record)): getattr(record, lookup_of(type(record)))},
+                request=request,
+            )
+
+        named = [
+            {
+                "url": link(r),
+                "kind": r.kind,
+                "label": r.get_kind_display(),
+                "direction": "outgoing",
+                "memorandum": link(r.target),
+                "note": r.note,
+            }
+            for r in memorandum.outgoing_relations.all()
+        ]
+        naming = [
+            {
+                "url": link(r),
+                "kind": r.kind,
+                "label": r.inverse_label,
+                "direction": "incoming",
+                "memorandum": link(r.source),
+                "note": r.note,
+            }
+            for r in memorandum.incoming_relations.all()
+        ]
+        return named + naming
+
+
+class MemorandumRelationSerializer(RecordSerializer):
+    label = serializers.CharField(source="get_kind_display", read_only=True)
+    inverse_label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = MemorandumRelation
+        fields = ["url", "source", "kind", "label", "inverse_label", "target", "note"]
+
+
+class CommitmentSerializer(RecordSerializer):
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "url",
+            "slug",
+            "title",
+            "details",
+            "origin_visit",
+            "origin_memorandum",
+            "responsible_countries",
+            "responsible_institutions",
+            "due",
+            "due_earliest",
+            "due_latest",
+            "status",
+            "overdue",
+            "fulfilled_by_visit",
+            "fulfilled_by_memorandum",
+            "sectors",
+            "sources",
+        ]
+        extra_kwargs = {"slug": {"required": False}}
+
+    def get_overdue(self, commitment) -> bool:
+        return commitment.is_overdue()
