@@ -1,7 +1,8 @@
-"""The filters of the memorandum, visit and commitment lists, of their downloads and of the API.
+"""The filters of the memorandum, visit, commitment and institution lists, of their downloads and of the API.
 
-Every list reads the same query parameters: q, sector, country, pair, institution, kind,
-status, from, to, overdue and sort (plus dormant and legally_binding on memoranda). A filter
+The three record lists read the same query parameters: q, sector, country, pair, institution,
+kind, status, from, to, overdue and sort (plus dormant and legally_binding on memoranda); the
+institution list reads q, country, kind and sort. A filter
 may be given several times (`?country=OM&country=CU`): its values combine with OR, different
 filters with AND. Each option shows how many records it would give, counted with the other
 filters applied (`facet_counts`).
@@ -122,7 +123,7 @@ class InstitutionsField(forms.Field):
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
-class InstitutionFilter(django_filters.Filter):
+class InstitutionsFilter(django_filters.Filter):
     field_class = InstitutionsField
 
 
@@ -185,7 +186,84 @@ class TrackerFilterForm(forms.Form):
         return cleaned
 
 
-class TrackerFilterSet(django_filters.FilterSet):
+class FacetedFilterSet(django_filters.FilterSet):
+    """A list's filters with the number of records beside each option: a subclass names its
+    `choice_facets` and `boolean_facets` and counts them in `counted_rows()`."""
+
+    choice_facets: tuple[str, ...] = ()
+    boolean_facets: tuple[str, ...] = ()
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today: datetime.date | None = None):
+        if queryset is None:
+            queryset = self._meta.model.objects.all()
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.today = today or datetime.date.today()
+
+    def counted_rows(self) -> QuerySet:
+        """(facet, option, number of records) for the total ("total", "") and every option of every facet."""
+        raise NotImplementedError
+
+    def queryset_without(self, excluded: str) -> QuerySet:
+        """The queryset with every valid filter applied except `excluded`, unordered."""
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name != excluded and name in self.filters and value not in (None, "", []):
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset.order_by()
+
+    def count_facets(self) -> dict:
+        """The total, and the number beside every option of every facet: one query."""
+        counts: dict = {name: Counter() for name in self.choice_facets}
+        counts |= {name: 0 for name in ("total", *self.boolean_facets)}
+        for facet, option, n in self.counted_rows():
+            if facet in self.choice_facets:
+                if option is not None:
+                    counts[facet][option] += n
+            else:
+                counts[facet] = n
+        return counts
+
+    def filter_key(self) -> tuple:
+        """The valid filters, in a fixed order: what the counts depend on (not sort or page)."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        return tuple(sorted((name, repr(value)) for name, value in data.items() if name != "sort" and value))
+
+    def facet_counts(self) -> dict:
+        """`count_facets()`, kept until the records change."""
+        if not hasattr(self, "_facet_counts"):
+            key = (type(self).__name__, self.today, self.filter_key())
+            self._facet_counts = cached("facets", self.count_facets, *key, worded=False)
+        return self._facet_counts
+
+    def total(self) -> int:
+        """The number of records the filters give, counted with the facets."""
+        return self.facet_counts()["total"]
+
+    def add_counts(self) -> None:
+        """Write the number of matching records beside each option and checkbox. Options that would
+        give nothing are left out, unless selected."""
+        form = self.form
+        all_counts = self.facet_counts()
+        for name in self.choice_facets:
+            counts = all_counts[name]
+            field = form.fields[name]
+            selected = {str(value).upper() for value in form.data.getlist(name)} if form.data else set()
+            field.choices = [
+                (value, f"{label} ({counts.get(value, 0)})")
+                for value, label in field.choices
+                if counts.get(value) or str(value).upper() in selected
+            ]
+        for name in self.boolean_facets:
+            # The bound field has already copied the label while validating.
+            form[name].label = form.fields[name].label = f"{self.filters[name].label} ({all_counts[name]})"
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter other than sorting is set."""
+        return any(value for name, value in self.data.items() if name not in ("sort", "page"))
+
+
+class TrackerFilterSet(FacetedFilterSet):
     """What the three lists share. A subclass names its date field, the two paths to its countries
     and its facets; each `filter_<name>` method is the rule of one filter, on the record's QuerySet."""
 
@@ -209,7 +287,7 @@ class TrackerFilterSet(django_filters.FilterSet):
         error_messages={"invalid_choice": _("There is no country “%(value)s” in the tracker.")},
     )
     pair = PairFilter(label=_("Pair of countries"), method="filter_pair", help_text=_("For example BY-OM."))
-    institution = InstitutionFilter(
+    institution = InstitutionsFilter(
         label=_("Institution"),
         method="filter_institution",
         help_text=_("A name in any language, or the institution's short address name."),
@@ -233,10 +311,7 @@ class TrackerFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today: datetime.date | None = None):
-        if queryset is None:
-            queryset = self._meta.model.objects.all()
-        super().__init__(data, queryset, request=request, prefix=prefix)
-        self.today = today or datetime.date.today()
+        super().__init__(data, queryset, request=request, prefix=prefix, today=today)
         # Each option list is read when first needed (to validate a value given, or to show the
         # form), and once: validating, counting and showing all ask for it.
         for name, read in (("sector", sector_choices), ("country", country_choices)):
@@ -296,14 +371,6 @@ class TrackerFilterSet(django_filters.FilterSet):
 
     # ------------------------------------------------------------ counts beside each option
 
-    def queryset_without(self, excluded: str) -> QuerySet:
-        """The queryset with every valid filter applied except `excluded`, unordered."""
-        queryset = self.queryset.all()
-        for name, value in self.form.cleaned_data.items():
-            if name != excluded and name in self.filters and value not in (None, "", []):
-                queryset = self.filters[name].filter(queryset, value)
-        return queryset.order_by()
-
     def kind_option(self):
         """What the kind facet groups by."""
         return F("kind")
@@ -330,57 +397,6 @@ class TrackerFilterSet(django_filters.FilterSet):
             only = self.filters[name].filter(self.queryset_without(name), True)
             branches.append(grouped(name, Value(""), only))
         return branches[0].union(*branches[1:], all=True)
-
-    def count_facets(self) -> dict:
-        """The total, and the number beside every option of every facet: one query."""
-        counts: dict = {name: Counter() for name in self.choice_facets}
-        counts |= {name: 0 for name in ("total", *self.boolean_facets)}
-        for facet, option, n in self.counted_rows():
-            if facet in self.choice_facets:
-                if option is not None:
-                    counts[facet][option] += n
-            else:
-                counts[facet] = n
-        return counts
-
-    def filter_key(self) -> tuple:
-        """The valid filters, in a fixed order: what the counts depend on (not sort or page)."""
-        data = self.form.cleaned_data if self.is_valid() else {}
-        return tuple(sorted((name, repr(value)) for name, value in data.items() if name != "sort" and value))
-
-    def facet_counts(self) -> dict:
-        """`count_facets()`, kept until the records change."""
-        if not hasattr(self, "_facet_counts"):
-            key = (type(self).__name__, self.today, self.filter_key())
-            self._facet_counts = cached("facets", self.count_facets, *key, worded=False)
-        return self._facet_counts
-
-    def total(self) -> int:
-        """The number of records the filters give, counted with the facets."""
-        return self.facet_counts()["total"]
-
-    def add_counts(self) -> None:
-        """Write the number of matching records beside each option and checkbox. Options that would
-        give nothing are left out, unless selected."""
-        form = self.form
-        all_counts = self.facet_counts()
-        for name in self.choice_facets:
-            counts = all_counts[name]
-            field = form.fields[name]
-            selected = {str(value).upper() for value in form.data.getlist(name)} if form.data else set()
-            field.choices = [
-                (value, f"{label} ({counts.get(value, 0)})")
-                for value, label in field.choices
-                if counts.get(value) or str(value).upper() in selected
-            ]
-        for name in self.boolean_facets:
-            # The bound field has already copied the label while validating.
-            form[name].label = form.fields[name].label = f"{self.filters[name].label} ({all_counts[name]})"
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter other than sorting is set."""
-        return any(value for name, value in self.data.items() if name not in ("sort", "page"))
 
 
 class MemorandumFilter(TrackerFilterSet):
@@ -466,3 +482,60 @@ class CommitmentFilter(TrackerFilterSet):
 
     def kind_option(self):
         return Case(When(origin_visit__isnull=False, then=Value("visit")), default=Value("memorandum"))
+
+
+class InstitutionFilter(FacetedFilterSet):
+    """The institution list: searched by any of their names, by country and by kind."""
+
+    choice_facets = ("country", "kind")
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    country = CountryFilter(
+        label=_("Country"),
+        choices=country_choices,
+        method="filter_country",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        error_messages={"invalid_choice": _("There is no country “%(value)s” in the tracker.")},
+    )
+    kind = ChoicesFilter(label=_("Kind"), choices=Institution.Kind.choices, method="filter_kind")
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort"),
+        choices=[("name", _("Name A–Z")), ("-name", _("Name Z–A"))],
+        method="filter_nothing",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Institution
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, today: datetime.date | None = None):
+        super().__init__(data, queryset, request=request, prefix=prefix, today=today)
+        self.filters["country"].extra["choices"] = functools.cache(country_choices)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country__code__in=value)
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.filter(kind__in=value)
+
+    def filter_nothing(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        descending = self.form.cleaned_data.get("sort") == "-name"
+        return super().filter_queryset(queryset).order_by(*(["-name", "-pk"] if descending else ["name", "pk"]))
+
+    def counted_rows(self) -> QuerySet:
+        def grouped(facet: str, option, queryset: QuerySet) -> QuerySet:
+            return queryset.values_list(Value(facet), option).annotate(n=Count("pk"))
+
+        total = grouped("total", Value(""), self.queryset_without(""))
+        return total.union(
+            grouped("country", F("country__code"), self.queryset_without("country")),
+            grouped("kind", F("kind"), self.queryset_without("kind")),
+            all=True,
+        )

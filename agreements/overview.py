@@ -42,7 +42,7 @@ def overview_figures(today: datetime.date) -> dict:
     figures = cached("overview", lambda: archive_figures(today), today)
     return figures | {
         "today": today,
-        "sector_chart": sector_chart(figures["sector_rows"]),
+        "sector_chart": sector_chart(figures["sector_rows"], figures["memoranda_per_year"]),
         "status_chart": status_chart(figures["status_counts"]),
     }
 
@@ -54,9 +54,11 @@ def archive_figures(today: datetime.date) -> dict:
     return {
         "status_counts": status_counts,
         "sector_rows": Memorandum.objects.per_year_and_sector(),
+        "memoranda_per_year": Memorandum.objects.count_by_year(),
         "memorandum_count": counts["memoranda"],
         "visit_count": counts["visits"],
         "commitment_count": sum(status_counts.values()),
+        # Open or in progress, as the figure says: the status chart beside it has the two bars.
         "open_count": status_counts.get(Commitment.Status.OPEN, 0)
         + status_counts.get(Commitment.Status.IN_PROGRESS, 0),
         # Neither their sectors nor their overdue commitments are shown here.
@@ -71,8 +73,11 @@ def archive_figures(today: datetime.date) -> dict:
     }
 
 
-def sector_chart(rows: list[tuple[int | None, str | None, int]]) -> dict:
+def sector_chart(rows: list[tuple[int | None, str | None, int]], per_year: dict[int, int]) -> dict:
     """Stacked bars, one per year, scaled to the busiest year; undated memoranda are left out.
+
+    A memorandum in two top-level sectors is in both segments, so a bar's segments may add up to
+    more than its memoranda: the number beside the bar is `per_year`, the memoranda signed that year.
 
     Bars are drawn as SVG rectangles (x and width in percent of the busiest year) because the
     content security policy allows no inline styles.
@@ -116,7 +121,7 @@ def sector_chart(rows: list[tuple[int | None, str | None, int]]) -> dict:
         bars.append(
             {
                 "year": year,
-                "total": sum(counts.values()),
+                "total": per_year.get(year, 0),
                 "segments": segments,
                 "cells": [counts.get(s, 0) for s in sectors],
             }

@@ -19,6 +19,7 @@ from .models import (
     Visit,
     VisitQuerySet,
 )
+from .models.chain import prefetch_responsible
 
 
 @dataclasses.dataclass
@@ -118,6 +119,8 @@ class PairTimeline:
         )
         events = [TimelineEvent("visit", visit.date_earliest, visit.date_latest, visit) for visit in visits]
         events += [TimelineEvent("memorandum", memo.signed_earliest, memo.signed_latest, memo) for memo in memoranda]
+        # Who answers for each commitment made, read once for the whole page rather than per kind of event.
+        prefetch_responsible([commitment for event in events for commitment in event.record.commitments_made])
         return events
 
     def commitments(self) -> CommitmentQuerySet:

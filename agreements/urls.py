@@ -20,9 +20,17 @@ urlpatterns = [
     path("commitments/", views.commitment_list, name="commitment-list"),
     path("commitments/export.<str:fmt>", views.commitment_export, name="commitment-export"),
     path("commitments/feed/", feeds.commitment_list_feed, name="commitment-list-feed"),
+    path("commitments/<slug:slug>/", views.commitment_detail, name="commitment-detail"),
     # /institutions/
+    path("institutions/", views.institution_list, name="institution-list"),
     path("institutions/suggest/", views.institution_suggest, name="institution-suggest"),
     path("institutions/<slug:slug>/", views.institution_detail, name="institution-detail"),
+    # /people/, /sectors/, /sources/
+    path("people/<slug:slug>/", views.person_detail, name="person-detail"),
+    path("sectors/", views.sector_list, name="sector-list"),
+    path("sectors/<slug:slug>/", views.sector_detail, name="sector-detail"),
+    path("sources/", views.source_list, name="source-list"),
+    path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
     # /countries/
     path("countries/<str:code>/", views.country_detail, name="country-detail"),
     path("countries/<str:code>/<str:partner>/", views.pair_detail, name="pair-detail"),

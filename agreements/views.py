@@ -17,9 +17,9 @@ from import_export.formats import base_formats
 
 from .access import browse_required, export_required
 from .caching import cached
-from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
+from .filters import CommitmentFilter, InstitutionFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
-from .models import Commitment, Country, Institution, Memorandum, Visit
+from .models import Commitment, Country, Institution, Memorandum, Person, Sector, Source, Visit
 from .overview import overview_figures
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 from .timeline import PairTimeline
@@ -160,9 +160,69 @@ def institution_suggest(request):
 
 
 @browse_required
+def institution_list(request):
+    return list_page(request, InstitutionFilter, "agreements/institution_list.html", export_name="")
+
+
+@browse_required
 def institution_detail(request, slug: str):
     institution = get_object_or_404(Institution.objects.for_detail(), slug=slug)
     return render(request, "agreements/institution_detail.html", {"institution": institution})
+
+
+@browse_required
+def commitment_detail(request, slug: str):
+    commitment = get_object_or_404(Commitment.objects.for_detail(), slug=slug)
+    context = {"commitment": commitment, "status_history": commitment.status_history()}
+    return render(request, "agreements/commitment_detail.html", context)
+
+
+@browse_required
+def person_detail(request, slug: str):
+    person = get_object_or_404(Person.objects.for_detail(), slug=slug)
+    context = {"person": person, "visits": person.visits_with_role(), "signatures": person.signatures_made()}
+    return render(request, "agreements/person_detail.html", context)
+
+
+@browse_required
+def sector_list(request):
+    return render(request, "agreements/sector_list.html", {"sectors": Sector.objects.tree()})
+
+
+SECTOR_RECORDS_SHOWN = 10  # of each kind; the rest are on the lists filtered by the sector
+
+
+@browse_required
+def sector_detail(request, slug: str):
+    sector = get_object_or_404(Sector.objects.select_related("parent__parent").with_counts(), slug=slug)
+    counts = Commitment.objects.in_sector(slug).count_by_status()
+    context = {
+        "sector": sector,
+        "above": sector.self_and_above()[:0:-1],  # read through the joined parents, top first
+        "children": sector.children.with_counts(),
+        "memoranda": Memorandum.objects.in_sector(slug)
+        .newest_first()
+        .select_related("country_a", "country_b")[:SECTOR_RECORDS_SHOWN],
+        "visits": Visit.objects.in_sector(slug)
+        .newest_first()
+        .select_related("host_country", "guest_country")[:SECTOR_RECORDS_SHOWN],
+        "commitment_counts": [(status, label, counts.get(status, 0)) for status, label in Commitment.Status.choices],
+    }
+    return render(request, "agreements/sector_detail.html", context)
+
+
+@browse_required
+def source_list(request):
+    paginator = Paginator(Source.objects.with_counts(), PAGE_SIZE)
+    page, page_message = requested_page(request, paginator)
+    context = {"page": page, "page_message": page_message}
+    return render(request, "agreements/source_list.html", context, status=400 if page_message else 200)
+
+
+@browse_required
+def source_detail(request, slug: str):
+    source = get_object_or_404(Source.objects.for_detail(), slug=slug)
+    return render(request, "agreements/source_detail.html", {"source": source})
 
 
 @browse_required
@@ -172,9 +232,9 @@ def country_detail(request, code: str):
     context = {
         "country": country,
         "partners": country.partners(),
-        "memoranda": Memorandum.objects.involving(code).for_list()[:10],
+        "memoranda": Memorandum.objects.involving(code).for_list().newest_first()[:10],
         "memorandum_count": Memorandum.objects.involving(code).count(),
-        "visits": Visit.objects.involving(code).for_list()[:10],
+        "visits": Visit.objects.involving(code).for_list().newest_first()[:10],
         "visit_count": Visit.objects.involving(code).count(),
         "institutions": country.institutions.all(),
         "commitment_counts": Commitment.objects.involving(code).count_by_status(),
@@ -200,6 +260,7 @@ def pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
     unresolved = (
         commitments.unresolved()
         .select_related("origin_visit", "origin_memorandum")
+        .with_responsible()
         .order_by(F("due_latest").asc(nulls_last=True), "title", "pk")
     )
     return {

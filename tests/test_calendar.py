@@ -60,7 +60,7 @@ def test_the_calendar_has_held_and_planned_visits_and_open_deadlines(chain, key)
     assert events["Planned visit (December 2025)"]["status"] == "TENTATIVE"
     assert "Cancelled talks" not in events
     assert events["Due: Run a joint training programme for oncologists (June 2026)"]["url"].endswith(
-        "/memoranda/cancer-centres-mou-2025/#commitment-oncology-training"
+        "/commitments/oncology-training/"
     )
     assert not any(title.startswith("Due: Start telemedicine") for title in events)  # due "2027": a year
     assert calendar["x-wr-calname"] == "Cooperation tracker"  # the dates narrow it, and are not its name

@@ -121,14 +121,16 @@ def test_country_pages_query_counts_do_not_grow_with_rows(client, crowded, djang
     with django_assert_max_num_queries(18):
         assert client.get("/countries/BY/").status_code == 200
     # Dossier: 1 the two countries; 1 the data version, and the figures (cached until a change): 1 visits
-    # counted, 1 memoranda counted, 1 open commitments shown, 1 counted, 1 overdue counted; the page:
+    # counted, 1 memoranda counted, 1 open commitments shown + 3 who answers for them (responsible
+    # institutions, their names, responsible countries), 1 counted, 1 overdue counted; the page:
     # 1 its events' keys; visits + 1 leaders' names in other languages + 1 commitments made + 1
     # commitments kept + 1 memoranda signed there; memoranda + 1 commitments made + 1 commitments kept
-    # + 1 signatories with their institutions + 1 their names in other languages; 1 whether the user follows the pair.
-    with django_assert_max_num_queries(24):
+    # + 1 signatories with their institutions + 1 their names in other languages; 3 who answers for
+    # every commitment made on the page; 1 whether the user follows the pair.
+    with django_assert_max_num_queries(30):
         assert client.get("/countries/BY/OM/").status_code == 200
     # Brief: the same, read oldest first, with all the open commitments.
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(29):
         assert client.get("/countries/BY/OM/brief/").status_code == 200
 
 
@@ -136,10 +138,27 @@ def test_an_institution_page_lists_its_memoranda_visits_and_commitments(client, 
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # 1 institution with country and parent; prefetches: 1 alternative names, 1 units, 1 people
     # + 1 their names in other languages,
-    # 1 sources, 1 memoranda, 1 visits, 1 commitments it is responsible for; 1 whether the user follows it.
-    with django_assert_max_num_queries(14):
+    # 1 sources, 1 memoranda, 1 visits, 1 commitments it is responsible for + 1 all their responsible
+    # institutions + 1 those institutions' names + 1 responsible countries; 1 whether the user follows it.
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("agreements:institution-detail", args=["sqccrc"]))
     html = response.content.decode()
     assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
     assert "State visit of the Sultan of Oman to Belarus" in html
     assert "Run a joint training programme for oncologists" in html
+
+
+def test_the_country_page_lists_its_latest_visits_newest_first(client, chain):
+    factories.VisitFactory(
+        title="Undated talks", host_country=chain["oman"], guest_country=chain["belarus"], date="", slug="undated"
+    )
+    factories.VisitFactory(
+        title="Talks of 2019", host_country=chain["oman"], guest_country=chain["belarus"], date="2019-05"
+    )
+    visits = list(client.get("/countries/OM/").context["visits"])
+    assert [visit.title for visit in visits] == [
+        "State visit of the Sultan of Oman to Belarus",
+        "Belarus–Oman business forum",
+        "Talks of 2019",
+        "Undated talks",
+    ]

@@ -46,15 +46,18 @@ def test_related_memoranda_show_the_inverse_label_from_the_other_side(client, ch
 
 def test_signatories_are_named(client, chain):
     html = client.get(url(chain["ministries_mou"])).content.decode()
-    assert "signed by <bdi>Aleksandr Khodjaev</bdi>, Minister of Health" in html
+    assert (
+        'signed by <a href="/people/aleksandr-khodjaev/"><bdi>Aleksandr Khodjaev</bdi></a>, Minister of Health' in html
+    )
 
 
 def test_the_detail_query_count_does_not_grow_with_rows(client, crowded, django_assert_max_num_queries):
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # 1 memorandum with countries and signing visit joined and dormancy annotated; prefetches:
     # 1 sectors, 1 sources, 1 signatories with institution, country and person + 2 their names in other
-    # languages; 1 commitments it made or kept (origin and fulfiller joined), 1 relations either way.
-    with django_assert_max_num_queries(12):
+    # languages; 1 commitments it made or kept (origin and fulfiller joined) + 1 their responsible
+    # institutions + 1 those institutions' names + 1 responsible countries, 1 relations either way.
+    with django_assert_max_num_queries(15):
         response = client.get(url(crowded["centres_mou"]))
     assert response.status_code == 200
     assert response.content.decode().count('class="commitment"') >= 2

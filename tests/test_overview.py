@@ -29,8 +29,10 @@ def test_the_overview_query_count_does_not_grow_with_rows(client, crowded, djang
     # 1 the data version, then the figures: 1 commitments by status with the numbers of memoranda,
     # visits, overdue commitments and dormant memoranda (one UNION ALL), 1 per-year-and-sector chart,
     # 1 latest memoranda, 1 overdue list, 1 due next, 1 upcoming visits, 1 dormant list, 1 countries
-    # with activity.
-    with django_assert_num_queries(13):
+    # with activity, 1 memoranda per year; for each of the two lists of commitments, who answers for
+    # them: 1 responsible institutions + 1 their names in other languages (none in the overdue list
+    # here) + 1 responsible countries.
+    with django_assert_num_queries(19):
         response = client.get(reverse("agreements:overview"))
     assert response.status_code == 200
     # Again: the figures come from the cache.
@@ -39,8 +41,29 @@ def test_the_overview_query_count_does_not_grow_with_rows(client, crowded, djang
 
 
 def test_the_sector_chart_fills_empty_years_and_scales_to_the_busiest():
-    chart = sector_chart([(2023, "Healthcare", 2), (2025, "Healthcare", 1), (2025, None, 1), (None, "Trade", 5)])
+    rows = [(2023, "Healthcare", 2), (2025, "Healthcare", 1), (2025, None, 1), (None, "Trade", 5)]
+    chart = sector_chart(rows, {2023: 2, 2025: 2})
     assert [bar["year"] for bar in chart["bars"]] == [2023, 2024, 2025]
     assert [bar["total"] for bar in chart["bars"]] == [2, 0, 2]
     assert [name for name, colour in chart["sectors"]] == ["Healthcare", "No sector"]
     assert chart["bars"][2]["segments"][1]["x"] == "50.00"
+
+
+def test_a_bar_counts_each_memorandum_once_though_it_is_in_two_sectors(client, chain):
+    factories.MemorandumFactory(
+        title="Health and trade roadmap", country_a=chain["belarus"], country_b=chain["oman"], signed="2025-03"
+    ).sectors.set([chain["healthcare"], factories.SectorFactory(name="Trade", slug="trade-2")])
+    chart = client.get(reverse("agreements:overview")).context["sector_chart"]
+    bar = next(bar for bar in chart["bars"] if bar["year"] == 2025)
+    assert bar["total"] == 3  # the two memoranda of the chain and the roadmap
+    assert sum(segment["n"] for segment in bar["segments"]) == 4  # the roadmap is in both segments
+
+
+def test_the_open_figure_is_what_the_status_chart_and_its_link_show(client, chain):
+    response = client.get(reverse("agreements:overview"))
+    bars = {row["status"]: row["n"] for row in response.context["status_chart"]}
+    assert response.context["open_count"] == bars["open"] + bars["in-progress"] == 3
+    html = response.content.decode()
+    assert 'href="/commitments/?status=open&amp;status=in-progress"><span class="stat__n">3</span>' in html
+    listed = client.get(reverse("agreements:commitment-list"), {"status": ["open", "in-progress"]})
+    assert listed.context["page"].paginator.count == 3

@@ -161,7 +161,7 @@ def test_commitments_carry_a_follow_button(viewer_client, chain):
     viewer_client.post(FOLLOW, {"kind": "commitment", "target": "oncology-training"})
     follow = Follow.objects.get()
     assert follow.title == "Run a joint training programme for oncologists"
-    assert follow.get_absolute_url() == "/memoranda/cancer-centres-mou-2025/#commitment-oncology-training"
+    assert follow.get_absolute_url() == "/commitments/oncology-training/"
 
 
 def test_the_watchlist_query_count_grows_by_a_few_queries_per_follow(

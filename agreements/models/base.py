@@ -7,7 +7,7 @@ from collections.abc import Container
 
 import reversion
 from django.db import connection, models
-from django.db.models import ProtectedError, Q, prefetch_related_objects
+from django.db.models import F, ProtectedError, Q, prefetch_related_objects
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -211,6 +211,12 @@ class BilateralQuerySet(ChainQuerySet):
     """Records between two countries. A subclass names the record's two sides in `country_sides`."""
 
     country_sides: tuple[str, str]
+
+    def newest_first(self) -> BilateralQuerySet:
+        """Latest dated first, undated last. (Said explicitly: Django leaves the model's default
+        order out of a query that counts, such as `for_list()`.)"""
+        field = self.date_field
+        return self.order_by(F(f"{field}_earliest").desc(nulls_last=True), f"-{field}_latest", "title", "pk")
 
     def between(self, a, b) -> BilateralQuerySet:
         """Records between the countries `a` and `b` (ISO codes or Country records), in either order."""

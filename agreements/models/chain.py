@@ -3,6 +3,7 @@ later visits fulfil, which in turn produce new commitments; sources report each 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
@@ -12,8 +13,10 @@ from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from reversion.models import Version
 
 from ..fuzzydates import FuzzyDateField, describe
+from ..history import decoded
 from .base import (
     BilateralQuerySet,
     ChainQuerySet,
@@ -91,12 +94,12 @@ class VisitQuerySet(BilateralQuerySet):
             models.Prefetch(
                 "commitments",
                 queryset=Commitment.objects.select_related("fulfilled_by_visit", "fulfilled_by_memorandum")
-                .prefetch_related("responsible_institutions")
+                .with_responsible()
                 .order_by(F("due_latest").asc(nulls_last=True), "title"),
             ),
             models.Prefetch(
                 "fulfilled_commitments",
-                queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+                queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum").with_responsible(),
             ),
         )
 
@@ -324,6 +327,11 @@ class MemorandumQuerySet(BilateralQuerySet):
         without = by_year.filter(sectors__isnull=True).values_list("year", no_sector).annotate(n=Count("pk"))
         return sorted(in_sectors.union(without, all=True), key=lambda row: (row[0] or 0, row[1] or ""))
 
+    def count_by_year(self) -> dict[int, int]:
+        """The number of memoranda signed each year (by the earliest possible day), undated ones left out."""
+        by_year = self.order_by().filter(signed_earliest__isnull=False).annotate(year=ExtractYear("signed_earliest"))
+        return dict(by_year.values_list("year").annotate(n=Count("pk")))
+
     def for_export(self) -> MemorandumQuerySet:
         """What MemorandumResource reads, joined and prefetched."""
         return self.select_related("country_a", "country_b", "visit").prefetch_related("parties", "sectors", "sources")
@@ -465,6 +473,7 @@ class Memorandum(SluggedModel):
         both = (
             Commitment.objects.filter(Q(origin_memorandum=self) | Q(fulfilled_by_memorandum=self))
             .select_related("origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum")
+            .with_responsible()
             .order_by(F("due_latest").asc(nulls_last=True), "title")
         )
         made = [c for c in both if c.origin_memorandum_id == self.pk]
@@ -602,6 +611,31 @@ class MemorandumRelation(TrackerModel):
             raise ValidationError({"target": _("A memorandum cannot be related to itself.")})
 
 
+def responsible_prefetches() -> list:
+    """The responsible institutions with their names in other languages, and the responsible countries."""
+    return [
+        models.Prefetch("responsible_institutions", queryset=Institution.objects.prefetch_related("alternative_names")),
+        "responsible_countries",
+    ]
+
+
+def prefetch_responsible(commitments: list[Commitment]) -> None:
+    """`with_responsible()` for commitments already read, however they were gathered: three queries."""
+    models.prefetch_related_objects(commitments, *responsible_prefetches())
+
+
+@dataclasses.dataclass
+class StatusChange:
+    """A status a commitment was given, and when."""
+
+    status: str
+    label: str
+    changed: datetime.datetime
+
+    def get_status_display(self) -> str:
+        return self.label
+
+
 # Each rule of a commitment, worded once: for the database's constraint and for clean().
 ONE_ORIGIN = _("A commitment comes from exactly one visit or one memorandum.")
 FULFILLER_NAMED = _("A fulfilled commitment names the visit or memorandum that fulfilled it.")
@@ -653,7 +687,8 @@ class CommitmentQuerySet(ChainQuerySet):
         return self.overdue(today)
 
     def for_list(self, today: datetime.date | None = None) -> CommitmentQuerySet:
-        """The commitment list: origin, its countries and what kept it, joined in one query."""
+        """The commitment list: origin, its countries and what kept it, joined in one query; the
+        responsible institutions and countries prefetched (two more)."""
         return self.select_related(
             "origin_visit__host_country",
             "origin_visit__guest_country",
@@ -661,7 +696,15 @@ class CommitmentQuerySet(ChainQuerySet):
             "origin_memorandum__country_b",
             "fulfilled_by_visit",
             "fulfilled_by_memorandum",
-        )
+        ).with_responsible()
+
+    def with_responsible(self) -> CommitmentQuerySet:
+        """Prefetch what `Commitment.responsible_parties` reads: three queries."""
+        return self.prefetch_related(*responsible_prefetches())
+
+    def for_detail(self) -> CommitmentQuerySet:
+        """Everything the commitment page shows but its status history, in a fixed number of queries."""
+        return self.for_list().prefetch_related("sectors", "sources")
 
     def for_export(self) -> CommitmentQuerySet:
         """What CommitmentResource reads, joined and prefetched."""
@@ -767,6 +810,10 @@ class Commitment(SluggedModel):
         return self.title
 
     def get_absolute_url(self) -> str:
+        return reverse("agreements:commitment-detail", args=[self.slug])
+
+    def get_origin_url(self) -> str:
+        """Where the commitment is listed on the page of the visit or memorandum that made it."""
         return f"{self.origin.get_absolute_url()}#commitment-{self.slug}"
 
     def slug_source(self) -> str:
@@ -783,6 +830,24 @@ class Commitment(SluggedModel):
     @property
     def due_in_words(self) -> str:
         return describe(self.due)
+
+    @property
+    def responsible_parties(self) -> list[Institution | Country]:
+        """Who is to keep it: the responsible institutions, or the countries when no institution is
+        named. Reads both relations: prefetch them on lists (`with_responsible()`)."""
+        return list(self.responsible_institutions.all()) or list(self.responsible_countries.all())
+
+    def status_history(self) -> list[StatusChange]:
+        """Each status the commitment has had, oldest first, with the day it was saved so: read
+        from its versions in the history (one query)."""
+        versions = Version.objects.get_for_object(self).select_related("revision").order_by("revision__date_created")
+        changes: list[StatusChange] = []
+        for version in versions:
+            status = decoded(version.serialized_data, Commitment).get("status")
+            if status and (not changes or changes[-1].status != status):
+                label = self.Status(status).label if status in self.Status.values else status
+                changes.append(StatusChange(status=status, label=label, changed=version.revision.date_created))
+        return changes
 
     search_prefetches = ("responsible_institutions__alternative_names",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection, models
-from django.db.models import F
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -110,6 +110,23 @@ class InstitutionQuerySet(TrackerQuerySet):
             return found.annotate(likeness=TrigramSimilarity("name", text)).order_by("-likeness", "name")
         return found.order_by("name")
 
+    def for_list(self, today=None) -> InstitutionQuerySet:
+        """The institution list: country joined, names in other languages prefetched, and the
+        memoranda it is party to, the visits it took part in and the commitments it is
+        responsible for counted (subqueries, without joins)."""
+        from .chain import Commitment, Memorandum, Visit
+        from .reference import count_subquery
+
+        return (
+            self.select_related("country")
+            .prefetch_related("alternative_names")
+            .annotate(
+                memorandum_count=count_subquery(Memorandum.objects.filter(parties=OuterRef("pk"))),
+                visit_count=count_subquery(Visit.objects.filter(institutions=OuterRef("pk"))),
+                commitment_count=count_subquery(Commitment.objects.filter(responsible_institutions=OuterRef("pk"))),
+            )
+        )
+
     def for_detail(self) -> InstitutionQuerySet:
         """What the institution page shows, in a fixed number of queries."""
         from .chain import Commitment, Memorandum, Visit
@@ -133,7 +150,7 @@ class InstitutionQuerySet(TrackerQuerySet):
             ),
             models.Prefetch(
                 "commitments",
-                queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+                queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum").with_responsible(),
             ),
         )
 
@@ -232,6 +249,13 @@ class InstitutionName(AlternativeName):
     natural_key.dependencies = ["agreements.institution"]
 
 
+class PersonQuerySet(TrackerQuerySet):
+    def for_detail(self) -> PersonQuerySet:
+        """The person page's record with its institution, country, names and sources; its visits
+        and signatures come from `visits_with_role()` and `signatures_made()`."""
+        return self.select_related("institution", "country").prefetch_related("alternative_names", "sources")
+
+
 @keeps_history("alternative_names")
 class Person(NamedInLanguages, SluggedModel):
     name = models.CharField(_("name"), max_length=200)
@@ -248,7 +272,7 @@ class Person(NamedInLanguages, SluggedModel):
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="people")
     search_text = search_keys_field()
 
-    objects = SlugManager.from_queryset(TrackerQuerySet)()
+    objects = SlugManager.from_queryset(PersonQuerySet)()
 
     class Meta:
         verbose_name = _("person")
@@ -258,8 +282,41 @@ class Person(NamedInLanguages, SluggedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:person-detail", args=[self.slug])
+
     def slug_source(self) -> str:
         return self.name
+
+    def visits_with_role(self) -> models.QuerySet:
+        """The visits the person led, was in the delegation of, or received or met the delegation
+        at, newest first, each with its `role` ("leader", "delegation" or "host"): one query."""
+        from .chain import Visit
+
+        in_delegation = Visit.participants.through.objects.filter(visit=OuterRef("pk"), person=self)
+        return (
+            Visit.objects.filter(Q(leader=self) | Q(participants=self) | Q(people_met=self))
+            .distinct()
+            .select_related("host_country", "guest_country")
+            .annotate(
+                role=Case(
+                    When(leader=self, then=Value("leader")),
+                    When(Exists(in_delegation), then=Value("delegation")),
+                    default=Value("host"),
+                )
+            )
+            .order_by(F("date_earliest").desc(nulls_last=True), "title")
+        )
+
+    def signatures_made(self) -> models.QuerySet:
+        """The memoranda the person signed, with the institution signed for, newest first: one query."""
+        from .chain import Signatory
+
+        return (
+            Signatory.objects.filter(person=self)
+            .select_related("memorandum__country_a", "memorandum__country_b", "institution")
+            .order_by(F("memorandum__signed_earliest").desc(nulls_last=True), "memorandum__title")
+        )
 
     def records_naming_it(self) -> list[models.QuerySet]:
         from .chain import Memorandum, Visit

@@ -31,9 +31,11 @@ class CountryManager(models.Manager):
         return self.get(code=code)
 
 
-def count_subquery(queryset: models.QuerySet) -> Coalesce:
-    """The number of rows of `queryset` (which refers to OuterRef), as an annotation."""
-    counted = queryset.order_by().annotate(n=models.Func(F("pk"), function="COUNT")).values("n")
+def count_subquery(queryset: models.QuerySet, distinct: bool = False) -> Coalesce:
+    """The number of rows of `queryset` (which refers to OuterRef), as an annotation; with
+    `distinct`, each record once however many of its joined rows match."""
+    template = "%(function)s(DISTINCT %(expressions)s)" if distinct else "%(function)s(%(expressions)s)"
+    counted = queryset.order_by().annotate(n=models.Func(F("pk"), function="COUNT", template=template)).values("n")
     return Coalesce(models.Subquery(counted[:1], output_field=models.IntegerField()), 0)
 
 
@@ -120,6 +122,36 @@ class SectorQuerySet(TrackerQuerySet):
         """The sectors named by `slugs` and every sector below them."""
         return self.filter(lineage__slug__in=slugs).distinct()
 
+    def with_counts(self) -> SectorQuerySet:
+        """Annotate `memorandum_count`, `visit_count` and `commitment_count`: the records in the
+        sector or in one below it, each once (the same records as `?sector=` on the lists)."""
+        from .chain import Commitment, Memorandum, Visit
+
+        return self.annotate(
+            **{
+                f"{name}_count": count_subquery(model.objects.filter(sectors__lineage=OuterRef("pk")), distinct=True)
+                for name, model in (("memorandum", Memorandum), ("visit", Visit), ("commitment", Commitment))
+            }
+        )
+
+    def tree(self) -> list[Sector]:
+        """Every sector, each followed by those below it, by name in the reader's language; each
+        with its `depth` (0 at the top) and its counts (`with_counts()`): one query."""
+        sectors = sorted(self.with_counts(), key=lambda sector: sector.localized_name.casefold())
+        children: dict[int | None, list[Sector]] = {}
+        for sector in sectors:
+            children.setdefault(sector.parent_id, []).append(sector)
+        ordered: list[Sector] = []
+
+        def walk(parent_id: int | None, depth: int) -> None:
+            for sector in children.get(parent_id, []):
+                sector.depth = depth
+                ordered.append(sector)
+                walk(sector.pk, depth + 1)
+
+        walk(None, 0)
+        return ordered
+
 
 @keeps_history(exclude=("lineage",))
 class Sector(SluggedModel):
@@ -163,6 +195,9 @@ class Sector(SluggedModel):
 
     def __str__(self) -> str:
         return self.localized_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:sector-detail", args=[self.slug])
 
     def slug_source(self) -> str:
         return self.name
@@ -217,6 +252,48 @@ class Sector(SluggedModel):
         return Coalesce(NullIf(f"{path}name_{language}", Value("")), f"{path}name")
 
 
+class SourceQuerySet(TrackerQuerySet):
+    def with_counts(self) -> SourceQuerySet:
+        """Annotate `record_count`: the memoranda, visits, commitments, institutions and people it
+        supports, without joins."""
+        from .chain import Commitment, Memorandum, Visit
+        from .people import Institution, Person
+
+        counts = [
+            count_subquery(model.objects.filter(sources=OuterRef("pk")))
+            for model in (Memorandum, Visit, Commitment, Institution, Person)
+        ]
+        return self.annotate(record_count=sum(counts[1:], counts[0]))
+
+    def for_detail(self) -> SourceQuerySet:
+        """Every record the source supports, in a fixed number of queries."""
+        from .chain import Commitment, Memorandum, Visit
+        from .people import Institution, Person
+
+        return self.prefetch_related(
+            models.Prefetch(
+                "memoranda",
+                queryset=Memorandum.objects.select_related("country_a", "country_b").order_by(
+                    F("signed_earliest").desc(nulls_last=True), "title"
+                ),
+            ),
+            models.Prefetch(
+                "visits",
+                queryset=Visit.objects.select_related("host_country", "guest_country").order_by(
+                    F("date_earliest").desc(nulls_last=True), "title"
+                ),
+            ),
+            models.Prefetch("commitments", queryset=Commitment.objects.for_list()),
+            models.Prefetch(
+                "institutions",
+                queryset=Institution.objects.select_related("country").prefetch_related("alternative_names"),
+            ),
+            models.Prefetch(
+                "people", queryset=Person.objects.select_related("country").prefetch_related("alternative_names")
+            ),
+        )
+
+
 @keeps_history()
 class Source(SluggedModel):
     """A news article, statement or document that reports a record."""
@@ -231,7 +308,7 @@ class Source(SluggedModel):
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words; never copied text."))
 
-    objects = SlugManager.from_queryset(TrackerQuerySet)()
+    objects = SlugManager.from_queryset(SourceQuerySet)()
 
     class Meta:
         verbose_name = _("source")
@@ -240,6 +317,9 @@ class Source(SluggedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:source-detail", args=[self.slug])
 
     def slug_source(self) -> str:
         return self.title
