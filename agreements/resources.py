@@ -29,6 +29,7 @@ from reversion.models import Revision
 from . import history, stale_imports
 from .caching import data_changed
 from .formats import ImportFileError
+from .fuzzydates import FuzzyDateField, FuzzyDateFormField
 from .models import (
     Commitment,
     Country,
@@ -249,6 +250,17 @@ class FileRecordsLoader(CachedInstanceLoader):
         return self.resource.records_to_update()
 
 
+class FuzzyDateWidget(widgets.CharWidget):
+    """A fuzzy date column, read as its form field reads it: EDTF, a date in words of English,
+    Russian or Arabic, or an Excel date cell."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return FuzzyDateFormField(required=False).clean(value)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from error
+
+
 class TrackerResource(resources.ModelResource):
     """Shared behaviour: records identified by slug, model validation on every row,
     and every column's problems reported under that column's name.
@@ -264,6 +276,12 @@ class TrackerResource(resources.ModelResource):
 
     # An empty spreadsheet cell is an empty text, not NULL.
     WIDGETS_MAP = {**resources.ModelResource.WIDGETS_MAP, "TextField": widgets.CharWidget}
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        if isinstance(f, FuzzyDateField):
+            return FuzzyDateWidget
+        return super().widget_from_django_field(f, default)
 
     def required_columns(self) -> list[str]:
         """The identifying column and every column whose model field must have a value."""

@@ -90,7 +90,7 @@ def test_a_file_with_one_bad_row_names_row_and_column_and_writes_nothing(
     assert invalid.number == 3
     errors = invalid.error_dict
     assert "not an ISO 3166-1 alpha-2 country code" in str(errors["country_b"])
-    assert "not an EDTF date" in str(errors["signed"])
+    assert "“6 October” gives no year" in str(errors["signed"])
     assert "no-such-sector" in str(errors["sectors"])
     page = response.content.decode()
     assert "No sector with slug “no-such-sector”." in page
