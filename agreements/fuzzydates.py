@@ -93,7 +93,8 @@ class FuzzyDate:
             return cls("", None, None)
         try:
             parsed = parsed_edtf(value)
-        except (edtf_exceptions.EDTFParseException, ValueError) as error:
+        except (edtf_exceptions.EDTFParseException, *UNSHOWABLE) as error:
+            # The grammar's actions fail with TypeError on some inputs ("../Y170000002").
             raise not_edtf(value) from error
         try:
             earliest, latest = parsed_bounds(value)
@@ -250,9 +251,10 @@ LANGUAGES = ("en", "ru", "ar")
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Words written around a date that add nothing to it: "of", "г.", "года", "عام" (year).
 FILLERS = {"of", "the", "in", "on", "г", "гг", "год", "года", "году", "в", "во", "عام", "سنه", "في", "شهر"}
-QUALIFIERS = [
+QUALIFIERS = [  # before the date, or after it in brackets, as `describe` writes them too
+    (r"perhaps\s+about|возможно,?\s+примерно|ربما\s+نحو", "%"),
     (r"about|around|circa|ca\.?|c\.|approximately|около|примерно|приблизительно|حوالي|حوالى|نحو|تقريبا", "~"),
-    (r"perhaps|probably|possibly|возможно|вероятно|ربما", "?"),
+    (r"perhaps|probably|possibly|uncertain|возможно|вероятно|неточно|ربما|غير\s+مؤكد", "?"),
 ]
 YEAR_UNKNOWN = re.compile(
     r"^(?P<date>.+?)[\s,،]+(?:year\s+unknown|unknown\s+year|год\s+неизвестен|год\s+не\s+известен|"
@@ -280,7 +282,10 @@ def edtf_from_words(text: str) -> str:
     folded = " ".join(fold(text).translate(ARABIC_DIGITS).split()).rstrip(".")
     qualifier = ""
     for words_pattern, symbol in QUALIFIERS:
-        if match := re.match(rf"^(?:{words_pattern})\s+(?P<date>.+)$", folded):
+        words_pattern = words_pattern.translate(LETTER_VARIANTS)
+        before = re.match(rf"^(?:{words_pattern})\s+(?P<date>.+)$", folded)
+        after = re.match(rf"^(?P<date>.+?)\s*\((?:{words_pattern})\)$", folded)
+        if match := before or after:
             folded, qualifier = match["date"], symbol
             break
     edtf = _range_or_day(folded, text)
@@ -370,6 +375,13 @@ def _parts(folded: str, text: str, incomplete: bool = False) -> dict | None:
         return None
     if "day" in parts and "month" not in parts and not incomplete:
         return None
+    if parts.get("year") and parts.get("month") and parts.get("day"):
+        try:
+            datetime.date(int(parts["year"]), parts["month"], parts["day"])
+        except ValueError:
+            raise ValidationError(
+                _("“%(value)s” names a day that does not exist."), code="no_such_day", params={"value": text}
+            ) from None
     if "year" not in parts and not incomplete:
         if "month" in parts:
             raise ValidationError(
