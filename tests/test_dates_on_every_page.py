@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from agreements.fuzzydates import FuzzyDate
@@ -44,6 +44,10 @@ def pages(chain) -> list[str]:
         reverse("agreements:memorandum-feed"),
         reverse("agreements:visit-feed"),
         reverse("agreements:pair-feed", args=["BY", "OM"]),
+        reverse("agreements:feed"),
+        reverse("agreements:calendar"),
+        reverse("agreements:memorandum-export", args=["csv"]),
+        reverse("agreements:visit-export", args=["xlsx"]),
     ]
     admin = []
     for model, record in [(Visit, visit), (Memorandum, memorandum), (Commitment, chain["commitment"])]:
@@ -88,6 +92,13 @@ def test_every_accepted_date_is_stored_by_its_bounds_and_shown_on_every_page(adm
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(value=EDTF, language=st.sampled_from(["en", "ru", "ar"]))
+    # The values once known to break pages, each tried every time.
+    @example("XXXX-02-01", "en")
+    @example("2025-XX", "ru")
+    @example("[2009,2010]", "ar")
+    @example("{2009,2010}", "en")
+    @example("2025-33", "ru")
+    @example("2020/", "ar")
     def shown_everywhere(value, language):
         try:
             fuzzy = FuzzyDate.parse(value)
