@@ -248,22 +248,35 @@ SEASON_NAMES = {  # EDTF season codes
     "ar": {"ربيع": 21, "صيف": 22, "خريف": 23, "شتاء": 24},
 }
 LANGUAGES = ("en", "ru", "ar")
+
+
+def folded_pattern(pattern: str) -> re.Pattern:
+    """A pattern written as its words are spelt (حتى, سنة), to match text as `fold` leaves it."""
+    return re.compile(pattern.translate(LETTER_VARIANTS))
+
+
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # Words written around a date that add nothing to it: "of", "г.", "года", "عام" (year).
-FILLERS = {"of", "the", "in", "on", "г", "гг", "год", "года", "году", "в", "во", "عام", "سنه", "في", "شهر"}
+FILLERS = {"of", "the", "in", "on", "г", "гг", "год", "года", "году", "в", "во", "عام", "سنة", "في", "شهر"}
+FOLDED_FILLERS = {fold(word) for word in FILLERS}
 QUALIFIERS = [  # before the date, or after it in brackets, as `describe` writes them too
     (r"perhaps\s+about|возможно,?\s+примерно|ربما\s+نحو", "%"),
     (r"about|around|circa|ca\.?|c\.|approximately|около|примерно|приблизительно|حوالي|حوالى|نحو|تقريبا", "~"),
     (r"perhaps|probably|possibly|uncertain|возможно|вероятно|неточно|ربما|غير\s+مؤكد", "?"),
 ]
-YEAR_UNKNOWN = re.compile(
+YEAR_UNKNOWN = folded_pattern(
     r"^(?P<date>.+?)[\s,،]+(?:year\s+unknown|unknown\s+year|год\s+неизвестен|год\s+не\s+известен|"
-    r"(?:ال)?سنه\s+غير\s+معروفه|(?:ال)?عام\s+غير\s+معروف)$"
+    r"(?:ال)?سنة\s+غير\s+معروفة|(?:ال)?عام\s+غير\s+معروف)$"
 )
-OPEN_START = re.compile(r"^(?:until|till|up\s+to|before|до|по|حتى|لغايه|قبل)\s+(?P<date>.+)$")
-OPEN_END = re.compile(r"^(?:from|since|after|с|со|начиная\s+с|من|منذ|ابتداء\s+من|بعد)\s+(?P<date>.+)$")
-RANGE = re.compile(r"\s*(?:–|—|-|\s(?:to|until|till|through|до|по|الى|حتى)\s)\s*")
-RANGE_START = re.compile(r"^(?:from|between|с|со|между|من|بين)\s+")
+OPEN_START = folded_pattern(
+    r"^(?:until|till|up\s+to|before|до|по|حتى|لغاية|قبل)\s+(?P<date>.+)$|^(?P<date_first>.+?)\s+и\s+(?:ранее|раньше)$"
+)
+OPEN_END = folded_pattern(
+    r"^(?:from|since|after|с|со|начиная\s+с|من|منذ|ابتداء\s+من|بعد)\s+(?P<date>.+)$|^(?P<date_first>.+?)\s+и\s+(?:позже|позднее)$"
+)
+ARABIC_MARKS = re.compile("[\u064b-\u0652\u0640]")  # short vowels, tanween, shadda, sukun, tatweel
+RANGE = folded_pattern(r"\s*(?:–|—|-|\s(?:to|until|till|through|до|по|الى|حتى)\s)\s*")
+RANGE_START = folded_pattern(r"^(?:from|between|с|со|между|من|بين)\s+")
 NUMERIC = re.compile(r"^(?P<first>\d{1,2})(?P<separator>[./-])(?P<second>\d{1,2})(?P=separator)(?P<year>\d{4})$")
 QUARTER = re.compile(r"^q(?P<quarter>[1-4])$")
 ORDINAL = re.compile(r"^(?P<number>\d{1,2})(?:st|nd|rd|th|-?е|-?го)$")
@@ -279,7 +292,7 @@ def _lexicon() -> tuple[dict[str, int], dict[str, int]]:
 
 def edtf_from_words(text: str) -> str:
     """The EDTF of a date written in words, or a `ValidationError` saying why it is not one."""
-    folded = " ".join(fold(text).translate(ARABIC_DIGITS).split()).rstrip(".")
+    folded = " ".join(ARABIC_MARKS.sub("", fold(text)).translate(ARABIC_DIGITS).split()).rstrip(".")
     qualifier = ""
     for words_pattern, symbol in QUALIFIERS:
         words_pattern = words_pattern.translate(LETTER_VARIANTS)
@@ -308,7 +321,7 @@ def _range_or_day(folded: str, text: str) -> str | None:
     if parts is not None:
         return _edtf_of(parts)
     if match := OPEN_START.match(folded):
-        upper = _parts(match["date"], text)
+        upper = _parts(match["date"] or match["date_first"], text)
         return f"../{_edtf_of(upper)}" if upper else None
     unbracketed = RANGE_START.sub("", folded)
     for separator in RANGE.finditer(unbracketed):
@@ -324,7 +337,7 @@ def _range_or_day(folded: str, text: str) -> str | None:
             lower["month"] = upper["month"]
         return f"{_edtf_of(lower)}/{_edtf_of(upper)}"
     if match := OPEN_END.match(folded):
-        lower = _parts(match["date"], text)
+        lower = _parts(match["date"] or match["date_first"], text)
         return f"{_edtf_of(lower)}/.." if lower else None
     return None
 
@@ -348,7 +361,7 @@ def _parts(folded: str, text: str, incomplete: bool = False) -> dict | None:
     for token in re.split(r"[\s,،]+", folded):
         token = token.rstrip(".")
         bare = token[2:] if token.startswith("ال") else token
-        if token in FILLERS or not token:
+        if token in FOLDED_FILLERS or not token:
             continue
         if match := ORDINAL.match(token):
             token = match["number"]

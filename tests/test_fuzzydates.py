@@ -230,7 +230,10 @@ def test_it_reads_dates_as_people_and_spreadsheets_write_them(typed, edtf):
     assert FuzzyDate.read(typed).edtf == edtf
 
 
-@pytest.mark.parametrize("edtf", ["2025-10-06", "2025-10", "2025-22", "2025", "2025~", "XXXX-02-01", "2022/2025"])
+@pytest.mark.parametrize(
+    "edtf",
+    ["2025-10-06", "2025-10", "2025-22", "2025", "2025~", "2025?", "XXXX-02-01", "2022/2025", "2020/..", "../2020"],
+)
 @pytest.mark.parametrize("language", ["en", "ru", "ar"])
 def test_what_it_shows_it_reads_back(edtf, language):
     with translation.override(language):
