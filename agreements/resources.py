@@ -33,6 +33,7 @@ from reversion.models import Revision
 from . import history, stale_imports
 from .caching import data_changed
 from .formats import ImportFileError
+from .fuzzydates import FuzzyDateField, FuzzyDateFormField
 from .models import (
     Commitment,
     Country,
@@ -474,6 +475,17 @@ class FileRecordsLoader(CachedInstanceLoader):
         return self.resource.records_to_update()
 
 
+class FuzzyDateWidget(widgets.CharWidget):
+    """A fuzzy date column, read as its form field reads it: EDTF, a date in words of English,
+    Russian or Arabic, or an Excel date cell."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return FuzzyDateFormField(required=False).clean(value)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from error
+
+
 class TrackerResource(resources.ModelResource):
     """Shared behaviour: records identified by slug, model validation on every row,
     and every column's problems reported under that column's name.
@@ -643,6 +655,12 @@ class TrackerResource(resources.ModelResource):
         return tuple(
             identity_value(self.fields[column].clean(row) if column in row else None) for column in self.identity
         )
+
+    @classmethod
+    def widget_from_django_field(cls, f, default=widgets.Widget):
+        if isinstance(f, FuzzyDateField):
+            return FuzzyDateWidget
+        return super().widget_from_django_field(f, default)
 
     def required_columns(self) -> list[str]:
         """The identifying column and every column whose model field must have a value."""

@@ -100,28 +100,47 @@ def test_an_admin_enters_a_memorandum_with_its_signatory_and_commitment(
     assert Commitment.objects.get(origin_memorandum=memo).due == "2026"
 
 
+def memorandum_form(belarus, oman, title: str, signed: str) -> dict:
+    return {
+        "title": title,
+        "kind": "mou",
+        "status": "signed",
+        "legally_binding": "unknown",
+        "country_a": belarus.pk,
+        "country_b": oman.pk,
+        "signed": signed,
+        "signatories-TOTAL_FORMS": "0",
+        "signatories-INITIAL_FORMS": "0",
+        "outgoing_relations-TOTAL_FORMS": "0",
+        "outgoing_relations-INITIAL_FORMS": "0",
+        "commitments-TOTAL_FORMS": "0",
+        "commitments-INITIAL_FORMS": "0",
+    }
+
+
 def test_a_bad_fuzzy_date_is_reported_on_its_field(admin_client, belarus, oman):
     response = admin_client.post(
-        reverse("admin:agreements_memorandum_add"),
-        {
-            "title": "Bad date",
-            "kind": "mou",
-            "status": "signed",
-            "legally_binding": "unknown",
-            "country_a": belarus.pk,
-            "country_b": oman.pk,
-            "signed": "6 October",
-            "signatories-TOTAL_FORMS": "0",
-            "signatories-INITIAL_FORMS": "0",
-            "outgoing_relations-TOTAL_FORMS": "0",
-            "outgoing_relations-INITIAL_FORMS": "0",
-            "commitments-TOTAL_FORMS": "0",
-            "commitments-INITIAL_FORMS": "0",
-        },
+        reverse("admin:agreements_memorandum_add"), memorandum_form(belarus, oman, "Bad date", "6 October")
     )
     assert response.status_code == 200
-    assert "is not an EDTF date" in str(response.context["adminform"].form.errors["signed"])
+    assert "“6 October” gives no year" in str(response.context["adminform"].form.errors["signed"])
     assert not Memorandum.objects.filter(title="Bad date").exists()
+
+
+def test_a_date_typed_in_words_is_stored_as_edtf(admin_client, belarus, oman):
+    response = admin_client.post(
+        reverse("admin:agreements_memorandum_add"), memorandum_form(belarus, oman, "In words", "летом 2025 года")
+    )
+    assert response.status_code == 302
+    memo = Memorandum.objects.get(title="In words")
+    assert (memo.signed, memo.signed_earliest.isoformat()) == ("2025-22", "2025-06-01")
+
+
+def test_an_ambiguous_date_is_refused_on_its_field_with_both_readings(admin_client, belarus, oman):
+    response = admin_client.post(
+        reverse("admin:agreements_memorandum_add"), memorandum_form(belarus, oman, "Ambiguous", "03/04/2019")
+    )
+    assert "may be 4 Mar 2019 or 3 Apr 2019" in str(response.context["adminform"].form.errors["signed"])
 
 
 def test_deleting_a_sector_in_use_is_refused_with_the_records_named(admin_client, forum, oncology):

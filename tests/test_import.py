@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 
 import openpyxl
@@ -90,7 +91,7 @@ def test_a_file_with_one_bad_row_names_row_and_column_and_writes_nothing(
     assert invalid.number == 3
     errors = invalid.error_dict
     assert "not an ISO 3166-1 alpha-2 country code" in str(errors["country_b"])
-    assert "not an EDTF date" in str(errors["signed"])
+    assert "“6 October” gives no year" in str(errors["signed"])
     assert "no-such-sector" in str(errors["sectors"])
     page = response.content.decode()
     assert "No sector has the slug, name or alternative name “no-such-sector”." in page
@@ -286,3 +287,35 @@ def test_a_visit_file_keeps_the_delegation_apart_from_the_people_met(admin_clien
     assert confirm(admin_client, "visit", preview(admin_client, "visit", path, "csv")).status_code == 302
     assert list(forum.people_met.all()) == []
     assert VisitResource().export().dict[0]["people_met"] == ""
+
+
+def test_excel_date_cells_and_dates_in_words_import_as_edtf(admin_client, tmp_path, belarus, oman, sectors):
+    typed = {
+        "mou-day-cell": datetime.datetime(2019, 2, 18),
+        "mou-time-cell": datetime.datetime(2019, 2, 18, 14, 30),
+        "mou-summer": "лето 2025",
+        "mou-year-unknown": "1 February, year unknown",
+    }
+    rows = [[slug, slug, "mou", "signed", "BY", "OM", signed, "", ""] for slug, signed in typed.items()]
+    path = write_xlsx(tmp_path / "memoranda.xlsx", MEMORANDUM_HEADER, rows)
+
+    response = preview(admin_client, "memorandum", path, "xlsx")
+    assert not response.context["result"].invalid_rows
+    assert confirm(admin_client, "memorandum", response).status_code == 302
+
+    stored = dict(Memorandum.objects.values_list("slug", "signed"))
+    assert stored == {
+        "mou-day-cell": "2019-02-18",
+        "mou-time-cell": "2019-02-18T14:30:00",
+        "mou-summer": "2025-22",
+        "mou-year-unknown": "XXXX-02-01",
+    }
+
+
+def test_an_ambiguous_date_is_refused_with_both_readings(admin_client, tmp_path, belarus, oman, sectors):
+    rows = [["mou-ambiguous", "Ambiguous", "mou", "signed", "BY", "OM", "03/04/2019", "", ""]]
+    path = write_csv(tmp_path / "memoranda.csv", MEMORANDUM_HEADER, rows)
+
+    [invalid] = preview(admin_client, "memorandum", path, "csv").context["result"].invalid_rows
+
+    assert "may be 4 Mar 2019 or 3 Apr 2019" in str(invalid.error_dict["signed"])

@@ -6,9 +6,10 @@ inferred from the article's date; "the next day" is resolved against the date be
 gives no date at all, and the word is kept in the note. A day and month without a year take the
 article's year (its publication date, else the latest year the article mentions), and say so.
 
-Month names in each language come from CLDR (Babel): the genitive "августа", the Levantine
-"تشرين الأول" as well as "أكتوبر". The patterns around them are ours: date-search libraries take
-"we" for Wednesday and know no seasons or ranges.
+Month and season names in each language are those `agreements.fuzzydates` reads (month names
+from CLDR: the genitive "августа", the Levantine "تشرين الأول" as well as "أكتوبر"). The
+patterns around them are ours: date-search libraries take "we" for Wednesday and know no
+seasons or ranges.
 """
 
 from __future__ import annotations
@@ -18,21 +19,12 @@ import functools
 import re
 from dataclasses import dataclass
 
-from babel import Locale
 from django.utils.translation import gettext as _
 
+from ..fuzzydates import SEASON_NAMES as SEASONS
+from ..fuzzydates import fold, month_names
 from ..search import LETTER_VARIANTS
 
-SEASONS = {  # EDTF season codes
-    "en": {"spring": 21, "summer": 22, "autumn": 23, "fall": 23, "winter": 24},
-    "ru": {
-        **dict.fromkeys(["весна", "весной", "весны", "весну", "весне"], 21),
-        **dict.fromkeys(["лето", "летом", "лета", "лете"], 22),
-        **dict.fromkeys(["осень", "осенью", "осени"], 23),
-        **dict.fromkeys(["зима", "зимой", "зимы", "зиму", "зиме"], 24),
-    },
-    "ar": {"ربيع": 21, "صيف": 22, "خريف": 23, "شتاء": 24},
-}
 THIS_YEAR = {
     "en": r"this|the\s+current",
     "ru": r"этого|текущего|нынешнего|этой|этим|этом",
@@ -102,31 +94,6 @@ class DateContext:
     article_year: int | None = None
     year_is_inferred: bool = False  # True when the year comes from the years the article mentions
     previous: DateMention | None = None
-
-
-def fold(text: str) -> str:
-    """The text lower-cased with Arabic letter variants unified, keeping every offset (one
-    character for one), so that a match in the folded text is a match in the original."""
-    return "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text).translate(LETTER_VARIANTS)
-
-
-@functools.cache
-def month_names(language: str) -> dict[str, int]:
-    """Every CLDR name of every month in the language (wide and abbreviated, format and
-    stand-alone; in Arabic also the Levantine and Iraqi names), folded, to its number."""
-    locales = [language] + (["ar_SY", "ar_LB", "ar_IQ", "ar_JO"] if language == "ar" else [])
-    names: dict[str, int] = {}
-    for code in locales:
-        months = Locale.parse(code).months
-        for context in ("format", "stand-alone"):
-            for width in ("wide", "abbreviated"):
-                for number, name in months[context][width].items():
-                    name = fold(name).rstrip(".")
-                    if len(name) >= 3:
-                        names.setdefault(name, number)
-    if language == "en":
-        names["sept"] = 9
-    return names
 
 
 def _alternation(words) -> str:

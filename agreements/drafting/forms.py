@@ -14,7 +14,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from ..fuzzydates import validate_edtf
+from ..fuzzydates import FuzzyDateFormField
 from ..models import Commitment, Institution, Language, Memorandum, Visit
 from .proposal import Evidence, Proposal
 from .reading import READABLE
@@ -138,7 +138,7 @@ def country_choices(codes=()) -> list[tuple[str, str]]:
 
 
 def edtf_field(label) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=64, validators=[validate_edtf])
+    return FuzzyDateFormField(label=label, required=False, max_length=64)
 
 
 class SourceForm(forms.Form):
