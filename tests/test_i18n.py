@@ -69,6 +69,14 @@ def test_placeholders_survive_translation(language):
             assert set(re.findall(r"%\((\w+)\)s", text)) <= wanted, entry.msgid
 
 
+def context_of(node) -> str | None:
+    """A {% translate %} node's context: a constant is kept as the string itself, not as a variable."""
+    if node.message_context is None:
+        return None
+    context = node.message_context.var
+    return str(context) if isinstance(context, str) else context.literal
+
+
 def template_messages() -> set[tuple[str | None, str]]:
     """(context, msgid) of every {% translate %} and {% blocktranslate %} in the project's templates,
     as makemessages extracts them."""
@@ -78,12 +86,10 @@ def template_messages() -> set[tuple[str | None, str]]:
         template = engine.from_string(path.read_text(encoding="utf-8"))
         for node in template.nodelist.get_nodes_by_type(TranslateNode):
             if node.filter_expression.var.literal is not None and not node.noop:
-                context = node.message_context.var.literal if node.message_context else None
-                found.add((context, str(node.filter_expression.var.literal)))
+                found.add((context_of(node), str(node.filter_expression.var.literal)))
         for node in template.nodelist.get_nodes_by_type(BlockTranslateNode):
             singular, _ = node.render_token_list(node.singular)
-            context = node.message_context.var.literal if node.message_context else None
-            found.add((context, singular))
+            found.add((context_of(node), singular))
     return found
 
 
