@@ -10,6 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from agreements.models import Commitment, Memorandum
+from tests.test_accessibility import axe_page, sign_in, violations_here  # noqa: F401 (axe_page: a fixture)
 from tests.test_browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,3 +70,16 @@ def test_screenshots_of_the_comparison(site, page: Page, language):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{language} at {width} px overflows by {overflow} px"
         page.screenshot(path=SCREENSHOTS / f"compare-{language}-{width}.png", full_page=True)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_comparison_and_its_errors_have_no_accessibility_violation(axe_page, live_server, make_member, language):  # noqa: F811
+    sign_in(axe_page, live_server.url, make_member("Analyst"))
+    axe_page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    found = []
+    for query in ("with=OM&with=CU&sector=healthcare", "with=ZZ&from=someday"):
+        url = f"{live_server.url}/countries/BY/compare/?{query}"
+        axe_page.goto(url)
+        axe_page.evaluate("document.querySelectorAll('details').forEach(details => { details.open = true; })")
+        found += violations_here(axe_page, url)
+    assert not found, "\n".join(found)
