@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db import models
 from django.db.models import Count, ExpressionWrapper, Max, Q, Value
-from django.db.models.functions import Cast, Coalesce, ExtractYear
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,6 +33,7 @@ from .filters import (
     sector_choices,
 )
 from .models import Commitment, Memorandum, Sector, Visit
+from .overview import fulfilment_chart
 
 DEFAULT_PARTNERS = 6  # compared when none are chosen: the most active
 
@@ -171,9 +172,6 @@ def counted_rows(code: str, partners: list[str], choices: dict, today: datetime.
     no_flag = Value(False, output_field=models.BooleanField())
     no_key = Value("", output_field=models.CharField())
 
-    def year(path: str):
-        return ExtractYear(path)
-
     def as_text(expression):
         return Cast(expression, output_field=models.CharField())
 
@@ -186,8 +184,7 @@ def counted_rows(code: str, partners: list[str], choices: dict, today: datetime.
         Q(status__in=[Commitment.Status.OPEN, Commitment.Status.IN_PROGRESS], due_latest__lt=today),
         output_field=models.BooleanField(),
     )
-    made_in = Coalesce(year("origin_visit__date_earliest"), year("origin_memorandum__signed_earliest"))
-    kept_in = Coalesce(year("fulfilled_by_visit__date_earliest"), year("fulfilled_by_memorandum__signed_earliest"))
+    made_in, kept_in = Commitment.objects.year_made(), Commitment.objects.year_kept()
     branches = [
         memoranda.values_list(
             Value("memorandum"), "country_a__code", "country_b__code", "kind", "status", dormant
@@ -345,24 +342,10 @@ def comparison_rows(code: str, columns: list[PartnerFigures], choices: dict) -> 
     return rows
 
 
-def fulfilment_chart(columns: list[PartnerFigures]) -> list[dict]:
-    """Commitments made and kept per year, all chosen partners together, scaled to the largest
-    number; each year also by partner, for the table. A commitment counts in the year it was
-    made and in the year it was kept (the earliest possible year of its visit or memorandum)."""
-    years = sorted({year for entry in columns for year in (*entry.made_per_year, *entry.kept_per_year)})
-    if years:
-        years = list(range(years[0], years[-1] + 1))
-    made = {year: sum(entry.made_per_year[year] for entry in columns) for year in years}
-    kept = {year: sum(entry.kept_per_year[year] for entry in columns) for year in years}
-    largest = max([*made.values(), *kept.values()], default=0) or 1
-    return [
-        {
-            "year": year,
-            "made": made[year],
-            "kept": kept[year],
-            "made_width": f"{100 * made[year] / largest:.2f}",
-            "kept_width": f"{100 * kept[year] / largest:.2f}",
-            "by_partner": [(entry.made_per_year[year], entry.kept_per_year[year]) for entry in columns],
-        }
-        for year in years
-    ]
+def partners_fulfilment_chart(columns: list[PartnerFigures]) -> list[dict]:
+    """`fulfilment_chart` of the partners together, with each partner's numbers."""
+    made, kept = Counter(), Counter()
+    for entry in columns:
+        made.update(entry.made_per_year)
+        kept.update(entry.kept_per_year)
+    return fulfilment_chart(made, kept, columns)

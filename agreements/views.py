@@ -18,7 +18,7 @@ from import_export.formats import base_formats
 
 from .access import browse_required, export_required
 from .caching import cached
-from .comparison import CompareForm, compare_options, comparison, comparison_rows, fulfilment_chart
+from .comparison import CompareForm, compare_options, comparison, comparison_rows, partners_fulfilment_chart
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .models import Commitment, Country, Institution, Memorandum, Visit
@@ -275,7 +275,7 @@ def compared(request, code: str) -> dict:
 def country_compare(request, code: str):
     context = compared(request, code)
     context |= {
-        "chart": fulfilment_chart(context["columns"]),
+        "chart": partners_fulfilment_chart(context["columns"]),
         "query": request.GET.urlencode(),
         "export_formats": COMPARISON_FORMATS,
     }

@@ -8,7 +8,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -647,6 +647,19 @@ class CommitmentQuerySet(ChainQuerySet):
 
     def count_by_status(self) -> dict[str, int]:
         return dict(self.order_by().values_list("status").annotate(n=Count("pk")))
+
+    @staticmethod
+    def year_made() -> Coalesce:
+        """The year a commitment was made: that of its visit or memorandum (its earliest possible
+        year), in SQL; NULL when undated."""
+        return Coalesce(ExtractYear("origin_visit__date_earliest"), ExtractYear("origin_memorandum__signed_earliest"))
+
+    @staticmethod
+    def year_kept() -> Coalesce:
+        """The year a commitment was kept: that of the visit or memorandum that kept it, in SQL."""
+        return Coalesce(
+            ExtractYear("fulfilled_by_visit__date_earliest"), ExtractYear("fulfilled_by_memorandum__signed_earliest")
+        )
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> CommitmentQuerySet:
         """The same as `overdue()`, under the name every list's filter uses."""
