@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from django.db.models import CharField, Count, Value
-from django.db.models.functions import Cast
+from django.db.models import Count, Value
 from django.utils.translation import gettext as _
 
 from .caching import cached
 from .models import Commitment, Country, Memorandum, Visit
+from .models.chain import per_year
 
 CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 
@@ -18,9 +18,6 @@ CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 def overview_counts(today: datetime.date) -> dict:
     """Commitments by status, made per year and kept per year, and the numbers of memoranda,
     visits, overdue commitments and dormant memoranda, in one query (a UNION ALL of the counts)."""
-
-    def as_text(year):
-        return Cast(year, output_field=CharField())
 
     def counted(name: str, queryset, by=None):
         return queryset.order_by().values_list(Value(name), by or Value("")).annotate(n=Count("pk"))
@@ -30,31 +27,17 @@ def overview_counts(today: datetime.date) -> dict:
         counted("visits", Visit.objects.all()),
         counted("overdue", Commitment.objects.overdue(today)),
         counted("dormant", Memorandum.objects.dormant(today)),
-        counted("made", Commitment.objects.all(), as_text(Commitment.objects.year_made())),
-        counted(
-            "kept",
-            Commitment.objects.filter(status=Commitment.Status.FULFILLED),
-            as_text(Commitment.objects.year_kept()),
-        ),
+        *Commitment.objects.made_and_kept_counts(),
         all=True,
     )
-    counts = {
-        "status": {},
-        "memoranda": 0,
-        "visits": 0,
-        "overdue": 0,
-        "dormant": 0,
-        "made": Counter(),
-        "kept": Counter(),
-    }
+    rows = list(rows)
+    counts = {"status": {}, "memoranda": 0, "visits": 0, "overdue": 0, "dormant": 0}
     for name, key, n in rows:
         if name == "status":
             counts["status"][key] = n
-        elif name in ("made", "kept"):
-            if key:  # None: undated
-                counts[name][int(key)] += n
-        else:
+        elif name not in ("made", "kept"):
             counts[name] = n
+    counts["made"], counts["kept"] = per_year(rows)
     return counts
 
 
@@ -162,7 +145,7 @@ def status_chart(counts: dict[str, int]) -> list[dict]:
     ]
 
 
-def fulfilment_chart(made: Counter, kept: Counter, columns=()) -> list[dict]:
+def fulfilment_chart(made: dict[int, int], kept: dict[int, int], columns=()) -> list[dict]:
     """Bars of the commitments made and kept per year (`made`, `kept`: year → number), scaled to
     the largest number, and each year's numbers per partner of `columns` for the table. A
     commitment counts in the year it was made and in the year it was kept (the earliest possible
@@ -170,6 +153,7 @@ def fulfilment_chart(made: Counter, kept: Counter, columns=()) -> list[dict]:
     years = sorted(year for year in (*made, *kept) if year)
     if years:
         years = list(range(years[0], years[-1] + 1))
+    made, kept = Counter(made), Counter(kept)
     largest = max([made[year] for year in years] + [kept[year] for year in years], default=0) or 1
     return [
         {
