@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 
 from django.db.models import Count, Value
 from django.utils.translation import gettext as _
 
 from .caching import cached
 from .models import Commitment, Country, Memorandum, Visit
+from .models.chain import per_year
 
 CHART_COLOURS = 8  # .chart-colour-0 … -7 in site.css
 
 
 def overview_counts(today: datetime.date) -> dict:
-    """Commitments by status and the numbers of memoranda, visits, overdue commitments and dormant
-    memoranda, in one query (a UNION ALL of the five counts)."""
+    """Commitments by status, made per year and kept per year, and the numbers of memoranda,
+    visits, overdue commitments and dormant memoranda, in one query (a UNION ALL of the counts)."""
 
     def counted(name: str, queryset, by=None):
         return queryset.order_by().values_list(Value(name), by or Value("")).annotate(n=Count("pk"))
@@ -25,14 +27,17 @@ def overview_counts(today: datetime.date) -> dict:
         counted("visits", Visit.objects.all()),
         counted("overdue", Commitment.objects.overdue(today)),
         counted("dormant", Memorandum.objects.dormant(today)),
+        *Commitment.objects.made_and_kept_counts(),
         all=True,
     )
+    rows = list(rows)
     counts = {"status": {}, "memoranda": 0, "visits": 0, "overdue": 0, "dormant": 0}
     for name, key, n in rows:
         if name == "status":
             counts["status"][key] = n
-        else:
+        elif name not in ("made", "kept"):
             counts[name] = n
+    counts["made"], counts["kept"] = per_year(rows)
     return counts
 
 
@@ -44,6 +49,7 @@ def overview_figures(today: datetime.date) -> dict:
         "today": today,
         "sector_chart": sector_chart(figures["sector_rows"], figures["memoranda_per_year"]),
         "status_chart": status_chart(figures["status_counts"]),
+        "fulfilment_chart": fulfilment_chart(figures["made_per_year"], figures["kept_per_year"]),
     }
 
 
@@ -55,6 +61,8 @@ def archive_figures(today: datetime.date) -> dict:
         "status_counts": status_counts,
         "sector_rows": Memorandum.objects.per_year_and_sector(),
         "memoranda_per_year": Memorandum.objects.count_by_year(),
+        "made_per_year": counts["made"],
+        "kept_per_year": counts["kept"],
         "memorandum_count": counts["memoranda"],
         "visit_count": counts["visits"],
         "commitment_count": sum(status_counts.values()),
@@ -139,4 +147,27 @@ def status_chart(counts: dict[str, int]) -> list[dict]:
             "width": f"{100 * counts.get(status, 0) / largest:.2f}",
         }
         for status, label in Commitment.Status.choices
+    ]
+
+
+def fulfilment_chart(made: dict[int, int], kept: dict[int, int], columns=()) -> list[dict]:
+    """Bars of the commitments made and kept per year (`made`, `kept`: year → number), scaled to
+    the largest number, and each year's numbers per partner of `columns` for the table. A
+    commitment counts in the year it was made and in the year it was kept (the earliest possible
+    year of its visit or memorandum, and of what kept it); undated ones are left out."""
+    years = sorted(year for year in (*made, *kept) if year)
+    if years:
+        years = list(range(years[0], years[-1] + 1))
+    made, kept = Counter(made), Counter(kept)
+    largest = max([made[year] for year in years] + [kept[year] for year in years], default=0) or 1
+    return [
+        {
+            "year": year,
+            "made": made[year],
+            "kept": kept[year],
+            "made_width": f"{100 * made[year] / largest:.2f}",
+            "kept_width": f"{100 * kept[year] / largest:.2f}",
+            "by_partner": [(entry.made_per_year[year], entry.kept_per_year[year]) for entry in columns],
+        }
+        for year in years
     ]

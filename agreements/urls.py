@@ -33,6 +33,8 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
     # /countries/
     path("countries/<str:code>/", views.country_detail, name="country-detail"),
+    path("countries/<str:code>/compare/", views.country_compare, name="country-compare"),
+    path("countries/<str:code>/compare/export.<str:fmt>", views.country_compare_export, name="country-compare-export"),
     path("countries/<str:code>/<str:partner>/", views.pair_detail, name="pair-detail"),
     path("countries/<str:code>/<str:partner>/brief/", views.pair_brief, name="pair-brief"),
     # /watchlist/, /alerts/: the user's own follows and e-mail

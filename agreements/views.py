@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import logging
 
+import tablib
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -17,10 +18,11 @@ from import_export.formats import base_formats
 
 from .access import browse_required, export_required
 from .caching import cached
+from .comparison import CompareForm, compare_options, comparison, comparison_rows, partners_fulfilment_chart
 from .filters import CommitmentFilter, InstitutionFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .models import Commitment, Country, Institution, Memorandum, Person, Sector, Source, Visit
-from .overview import overview_figures
+from .overview import fulfilment_chart, overview_figures
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 from .timeline import PairTimeline
 
@@ -239,6 +241,7 @@ def country_detail(request, code: str):
         "institutions": country.institutions.all(),
         "commitment_counts": Commitment.objects.involving(code).count_by_status(),
         "overdue_count": Commitment.objects.involving(code).overdue().count(),
+        "fulfilment_chart": fulfilment_chart(*Commitment.objects.involving(code).made_and_kept_per_year()),
     }
     return render(request, "agreements/country_detail.html", context)
 
@@ -270,6 +273,7 @@ def pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
         "unresolved": list(unresolved[:open_shown]),
         "unresolved_count": unresolved.count(),
         "overdue_count": commitments.overdue(today).count(),
+        "fulfilment_chart": fulfilment_chart(*commitments.made_and_kept_per_year()),
         "today": today,
     }
 
@@ -308,6 +312,63 @@ def pair_brief(request, code: str, partner: str):
         "timeline": timeline[:],
     }
     return render(request, "agreements/pair_brief.html", context)
+
+
+def compared(request, code: str) -> dict:
+    """The comparison asked for: the country, its form with the partners and filters, and their figures."""
+    options = compare_options()
+    names = dict(options["countries"])
+    code = code.upper()
+    if code not in names:
+        raise Http404(_("There is no such country in the tracker."))
+    form = CompareForm(request.GET, code=code, countries=options["countries"], sectors=options["sectors"])
+    choices = form.choices()
+    columns = comparison(code, choices, datetime.date.today())
+    return {
+        "code": code,
+        "country_name": names[code],
+        "form": form,
+        "columns": columns,
+        "partners": [(entry.code, names.get(entry.code, entry.code)) for entry in columns],
+        "rows": comparison_rows(code, columns, choices),
+    }
+
+
+@browse_required
+def country_compare(request, code: str):
+    context = compared(request, code)
+    context |= {
+        "chart": partners_fulfilment_chart(context["columns"]),
+        "query": request.GET.urlencode(),
+        "export_formats": COMPARISON_FORMATS,
+    }
+    status = 400 if context["form"].errors else 200
+    return render(request, "agreements/country_compare.html", context, status=status)
+
+
+COMPARISON_FORMATS = ["csv", "xlsx"]
+
+
+@export_required
+def country_compare_export(request, code: str, fmt: str):
+    """The comparison table as CSV or XLSX: one row per figure, one column per partner."""
+    if fmt not in COMPARISON_FORMATS:
+        raise Http404(_("The comparison comes as CSV or XLSX."))
+    context = compared(request, code)
+    if context["form"].errors:
+        lines = [f"{name}: {' '.join(errors)}" for name, errors in context["form"].errors.items()]
+        return HttpResponse("\n".join(lines), status=400, content_type="text/plain; charset=utf-8")
+    dataset = tablib.Dataset(headers=[_("Group"), _("Figure"), *(name for _code, name in context["partners"])])
+    dataset.title = _("Comparison")
+    group = ""
+    for row in context["rows"]:
+        group = row.group or group
+        dataset.append([group, row.label, *(value for value, _link in row.cells)])
+    file_format = EXPORT_FORMATS[fmt]()
+    response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
+    basename = f"comparison-{context['code']}-{datetime.date.today()}"
+    response["Content-Disposition"] = f'attachment; filename="{basename}.{fmt}"'
+    return response
 
 
 @browse_required

@@ -324,6 +324,7 @@ def main() -> None:
         Result("Memoranda, text search", f"/memoranda/?{urlencode({'q': word})}"),
         Result("Memorandum page", f"/memoranda/{memorandum.slug}/"),
         Result("Pair dossier", f"/countries/{country}/{partner}/"),
+        Result("Partners compared", f"/countries/{country}/compare/?{urlencode({'with': partner})}"),
         Result("Memoranda, deep page", "/memoranda/?page=2"),  # the page number is found below
         Result("Admin changelist, same filter", f"/admin/agreements/memorandum/?{admin_query}"),
         Result("Admin changelist, unfiltered", "/admin/agreements/memorandum/"),

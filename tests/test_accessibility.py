@@ -40,6 +40,7 @@ SAMPLE_ARGUMENTS = {
     "country-detail": {"code": "BY"},
     "pair-detail": {"code": "BY", "partner": "OM"},
     "pair-brief": {"code": "BY", "partner": "OM"},
+    "country-compare": {"code": "BY"},
     "unsubscribe": {"token": "filled in by test_no_site_page_has_an_accessibility_violation"},
 }
 # Addresses that answer no HTML page of their own: feeds, calendars, suggestions (JSON), and the

@@ -12,6 +12,8 @@ def test_a_country_page_lists_partners_and_activity(client, chain):
     assert "Partners" in html
     assert 'href="/countries/BY/OM/"' in html
     assert "Ministry of Health of the Republic of Belarus" in html
+    assert "Commitments made and kept per year" in html
+    assert 'href="/countries/BY/compare/"' in html
 
 
 def test_an_unknown_country_is_not_found(client, chain):
@@ -41,6 +43,7 @@ def test_the_dossier_is_one_timeline_newest_first(client, chain):
     assert "4 events" in html
     assert "Open commitments" in html
     assert 'href="/countries/OM/BY/brief/"' in html
+    assert "Commitments made and kept per year" in html
     assert 'class="pagination"' not in html
 
 
@@ -117,20 +120,22 @@ def test_country_pages_query_counts_do_not_grow_with_rows(client, crowded, djang
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # Country: 1 country, 2 partner tallies (memoranda, visits) + 1 partner countries, 1 latest memoranda
     # + 1 their sectors, 1 memoranda count, 1 latest visits + 1 their sectors, 1 visits count,
-    # 1 commitments by status, 1 overdue count, 1 institutions; 1 whether the user follows the country.
-    with django_assert_max_num_queries(18):
+    # 1 commitments by status, 1 overdue count, 1 commitments made and kept per year, 1 institutions;
+    # 1 whether the user follows the country.
+    with django_assert_max_num_queries(19):
         assert client.get("/countries/BY/").status_code == 200
     # Dossier: 1 the two countries; 1 the data version, and the figures (cached until a change): 1 visits
     # counted, 1 memoranda counted, 1 open commitments shown + 3 who answers for them (responsible
-    # institutions, their names, responsible countries), 1 counted, 1 overdue counted; the page:
+    # institutions, their names, responsible countries), 1 counted, 1 overdue counted, 1 made and kept
+    # per year; the page:
     # 1 its events' keys; visits + 1 leaders' names in other languages + 1 commitments made + 1
     # commitments kept + 1 memoranda signed there; memoranda + 1 commitments made + 1 commitments kept
     # + 1 signatories with their institutions + 1 their names in other languages; 3 who answers for
     # every commitment made on the page; 1 whether the user follows the pair.
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(31):
         assert client.get("/countries/BY/OM/").status_code == 200
     # Brief: the same, read oldest first, with all the open commitments.
-    with django_assert_max_num_queries(29):
+    with django_assert_max_num_queries(30):
         assert client.get("/countries/BY/OM/brief/").status_code == 200
 
 

@@ -1,7 +1,10 @@
 import datetime
+import re
 
+from django.db.models import Q
 from django.urls import reverse
 
+from agreements.models import Commitment
 from agreements.overview import sector_chart
 from tests import factories
 
@@ -26,12 +29,12 @@ def test_planned_visits_are_upcoming(client, chain):
 
 def test_the_overview_query_count_does_not_grow_with_rows(client, crowded, django_assert_num_queries):
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions),
-    # 1 the data version, then the figures: 1 commitments by status with the numbers of memoranda,
-    # visits, overdue commitments and dormant memoranda (one UNION ALL), 1 per-year-and-sector chart,
-    # 1 latest memoranda, 1 overdue list, 1 due next, 1 upcoming visits, 1 dormant list, 1 countries
-    # with activity, 1 memoranda per year; for each of the two lists of commitments, who answers for
-    # them: 1 responsible institutions + 1 their names in other languages (none in the overdue list
-    # here) + 1 responsible countries.
+    # 1 the data version, then the figures: 1 commitments by status, made and kept per year, with the
+    # numbers of memoranda, visits, overdue commitments and dormant memoranda (one UNION ALL),
+    # 1 per-year-and-sector chart, 1 latest memoranda, 1 overdue list, 1 due next, 1 upcoming visits,
+    # 1 dormant list, 1 countries with activity, 1 memoranda per year; for each of the two lists of
+    # commitments, who answers for them: 1 responsible institutions + 1 their names in other languages
+    # (none in the overdue list here) + 1 responsible countries.
     with django_assert_num_queries(19):
         response = client.get(reverse("agreements:overview"))
     assert response.status_code == 200
@@ -67,3 +70,18 @@ def test_the_open_figure_is_what_the_status_chart_and_its_link_show(client, chai
     assert 'href="/commitments/?status=open&amp;status=in-progress"><span class="stat__n">3</span>' in html
     listed = client.get(reverse("agreements:commitment-list"), {"status": ["open", "in-progress"]})
     assert listed.context["page"].paginator.count == 3
+
+
+def test_the_fulfilment_chart_counts_dated_commitments_made_and_kept(client, chain):
+    html = client.get(reverse("agreements:overview")).content.decode()
+    assert "Commitments made and kept per year" in html
+    table = html[html.index("kept them), per year</caption>") :]
+    rows = re.findall(
+        r'<tr><th scope="row">(\d{4})</th><td class="num">(\d+)</td><td class="num">(\d+)</td></tr>', table
+    )
+    dated = Q(origin_visit__date_earliest__isnull=False) | Q(origin_memorandum__signed_earliest__isnull=False)
+    assert sum(int(made) for _year, made, _kept in rows) == Commitment.objects.filter(dated).count() > 0
+    kept = Commitment.objects.filter(status="fulfilled").filter(
+        Q(fulfilled_by_visit__date_earliest__isnull=False) | Q(fulfilled_by_memorandum__signed_earliest__isnull=False)
+    )
+    assert sum(int(n) for _year, _made, n in rows) == kept.count() > 0

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -641,6 +642,15 @@ ONE_ORIGIN = _("A commitment comes from exactly one visit or one memorandum.")
 FULFILLER_NAMED = _("A fulfilled commitment names the visit or memorandum that fulfilled it.")
 
 
+def per_year(rows) -> tuple[Counter, Counter]:
+    """The ("made" or "kept", year, number) rows of `made_and_kept_counts()` as two counters by year."""
+    counters = {"made": Counter(), "kept": Counter()}
+    for measure, year, n in rows:
+        if year and measure in counters:
+            counters[measure][int(year)] += n
+    return counters["made"], counters["kept"]
+
+
 class CommitmentQuerySet(ChainQuerySet):
     date_field = "due"
     institution_path = "responsible_institutions"
@@ -681,6 +691,32 @@ class CommitmentQuerySet(ChainQuerySet):
 
     def count_by_status(self) -> dict[str, int]:
         return dict(self.order_by().values_list("status").annotate(n=Count("pk")))
+
+    @staticmethod
+    def year_made() -> Coalesce:
+        """The year a commitment was made: that of its visit or memorandum (its earliest possible
+        year), in SQL; NULL when undated."""
+        return Coalesce(ExtractYear("origin_visit__date_earliest"), ExtractYear("origin_memorandum__signed_earliest"))
+
+    def made_and_kept_counts(self) -> list[models.QuerySet]:
+        """Two grouped counts, ("made", year, number) and ("kept", year, number), to be read by
+        `per_year()` or joined to other counts in a UNION ALL; the year is text, NULL when undated."""
+        made = self.order_by().values_list(Value("made"), Cast(self.year_made(), models.CharField()))
+        kept = self.order_by().filter(status=Commitment.Status.FULFILLED)
+        kept = kept.values_list(Value("kept"), Cast(self.year_kept(), models.CharField()))
+        return [made.annotate(n=Count("pk")), kept.annotate(n=Count("pk"))]
+
+    def made_and_kept_per_year(self) -> tuple[Counter, Counter]:
+        """(year → commitments made, year → commitments kept), dated ones only, in one query."""
+        made, kept = self.made_and_kept_counts()
+        return per_year(made.union(kept, all=True))
+
+    @staticmethod
+    def year_kept() -> Coalesce:
+        """The year a commitment was kept: that of the visit or memorandum that kept it, in SQL."""
+        return Coalesce(
+            ExtractYear("fulfilled_by_visit__date_earliest"), ExtractYear("fulfilled_by_memorandum__signed_earliest")
+        )
 
     def with_overdue_commitments(self, today: datetime.date | None = None) -> CommitmentQuerySet:
         """The same as `overdue()`, under the name every list's filter uses."""
