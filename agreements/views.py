@@ -17,7 +17,7 @@ from import_export.formats import base_formats
 
 from .access import browse_required, export_required
 from .caching import cached
-from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
+from .filters import CommitmentFilter, InForceOnForm, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .models import Commitment, Country, Institution, Memorandum, Visit
 from .overview import overview_figures
@@ -226,14 +226,22 @@ def pair_detail(request, code: str, partner: str):
     summary = cached_pair_summary(timeline, open_shown=DOSSIER_OPEN_COMMITMENTS)
     events = summary["visit_count"] + summary["memorandum_count"]
     page, page_message = requested_page(request, CountedPaginator(timeline, PAGE_SIZE, events))
+    as_of = InForceOnForm(request.GET)
+    today = datetime.date.today()
+    in_force_day = as_of.day(today)
+    in_force = Memorandum.objects.between(country, other).in_force_on(in_force_day, today).chronological()
     context = summary | {
         "country": country,
         "partner": other,
         "page": page,
         "page_message": page_message,
         "timeline": page.object_list,
+        "as_of": as_of,
+        "in_force_day": in_force_day,
+        "in_force": in_force,
     }
-    return render(request, "agreements/pair_detail.html", context, status=400 if page_message else 200)
+    status = 400 if page_message or as_of.errors else 200
+    return render(request, "agreements/pair_detail.html", context, status=status)
 
 
 @browse_required

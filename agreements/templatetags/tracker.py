@@ -19,6 +19,13 @@ def status_badge(record) -> str:
 
 
 @register.simple_tag
+def force_badge(memorandum) -> str:
+    """Whether the memorandum is in force ("yes", "possibly", "no") on the day it was annotated for,
+    as a badge; "possibly" is dashed (site.css)."""
+    return format_html('<span class="badge" data-force="{}">{}</span>', memorandum.force, memorandum.force_label)
+
+
+@register.simple_tag
 def flag_badge(kind: str) -> str:
     """A warning badge: "dormant" or "overdue"."""
     labels = {"dormant": _("dormant"), "overdue": _("overdue")}
