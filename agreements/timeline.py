@@ -7,7 +7,7 @@ import datetime
 import functools
 
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 
 from .models import (
     Commitment,
@@ -16,6 +16,7 @@ from .models import (
     Memorandum,
     MemorandumQuerySet,
     Signatory,
+    Source,
     Visit,
     VisitQuerySet,
 )
@@ -119,6 +120,17 @@ class PairTimeline:
         events = [TimelineEvent("visit", visit.date_earliest, visit.date_latest, visit) for visit in visits]
         events += [TimelineEvent("memorandum", memo.signed_earliest, memo.signed_latest, memo) for memo in memoranda]
         return events
+
+    def sources(self) -> models.QuerySet:
+        """The sources reporting the pair's visits and memoranda and the commitments made at them,
+        oldest first."""
+        commitments = self.commitments()
+        reported = (
+            Q(pk__in=Visit.sources.through.objects.filter(visit__in=self.visits).values("source"))
+            | Q(pk__in=Memorandum.sources.through.objects.filter(memorandum__in=self.memoranda).values("source"))
+            | Q(pk__in=Commitment.sources.through.objects.filter(commitment__in=commitments).values("source"))
+        )
+        return Source.objects.filter(reported).order_by(F("published_earliest").asc(nulls_last=True), "title")
 
     def commitments(self) -> CommitmentQuerySet:
         """The commitments made at the pair's visits and memoranda."""

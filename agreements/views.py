@@ -246,13 +246,15 @@ def pair_detail(request, code: str, partner: str):
 
 @browse_required
 def pair_brief(request, code: str, partner: str):
-    """The whole history, oldest first, for printing."""
+    """The whole history, oldest first, for printing: the figures, open commitments and the events
+    at a glance on the first page, then each event in full, then the sources."""
     country, other = pair_of(code, partner)
     timeline = PairTimeline(country, other, newest_first=False)
     context = cached_pair_summary(timeline, open_shown=None) | {
         "country": country,
         "partner": other,
         "timeline": timeline[:],
+        "sources": timeline.sources(),
     }
     return render(request, "agreements/pair_brief.html", context)
 
