@@ -143,3 +143,17 @@ def test_an_institution_page_lists_its_memoranda_visits_and_commitments(client, 
     assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
     assert "State visit of the Sultan of Oman to Belarus" in html
     assert "Run a joint training programme for oncologists" in html
+
+
+def test_the_brief_lists_its_sources_and_prints_its_footer_in_a_css_string(client, chain):
+    source = factories.SourceFactory(title='Report "quoted"; } body { display: none')
+    chain["forum"].sources.add(source)
+    response = client.get(reverse("agreements:pair-brief", args=["BY", "OM"]))
+    html = response.content.decode()
+    sources = html.split('id="sources-heading"')[1]
+    assert "Report &quot;quoted&quot;; } body { display: none" in sources
+    style = html.split("<style nonce=")[1].split("</style>")[0]
+    footer = style.split("content:")[1].split("counter(page)")[0]
+    # Every mark that could end the string or the rule is escaped in it.
+    assert '"Belarus \\002013  Oman \\0000b7  printed' in footer
+    assert "}" not in footer and ";" not in footer
