@@ -26,6 +26,7 @@ from .timeline import PairTimeline
 
 PAGE_SIZE = 25
 DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
+DOSSIER_IN_FORCE = 25  # the rest are on the memorandum list
 EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
 
 
@@ -229,7 +230,7 @@ def pair_detail(request, code: str, partner: str):
     as_of = InForceOnForm(request.GET)
     today = datetime.date.today()
     in_force_day = as_of.day(today)
-    in_force = Memorandum.objects.between(country, other).in_force_on(in_force_day, today).chronological()
+    in_force = Memorandum.objects.between(country, other).in_force_on(in_force_day, today)
     context = summary | {
         "country": country,
         "partner": other,
@@ -238,7 +239,8 @@ def pair_detail(request, code: str, partner: str):
         "timeline": page.object_list,
         "as_of": as_of,
         "in_force_day": in_force_day,
-        "in_force": in_force,
+        "in_force": in_force.chronological()[:DOSSIER_IN_FORCE],
+        "in_force_count": in_force.count(),
     }
     status = 400 if page_message or as_of.errors else 200
     return render(request, "agreements/pair_detail.html", context, status=status)

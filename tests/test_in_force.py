@@ -121,3 +121,17 @@ def test_the_dossier_lists_what_was_in_force_as_of_a_day(client, belarus, oman):
     response = client.get(url, {"in_force_on": "soon"})
     assert response.status_code == 400
     assert "Enter a date as YYYY-MM-DD" in response.content.decode()
+
+
+def test_the_dossier_shows_the_first_in_force_and_links_to_all(client, belarus, oman):
+    from agreements.views import DOSSIER_IN_FORCE
+
+    for n in range(DOSSIER_IN_FORCE + 1):
+        factories.MemorandumFactory(
+            title=f"Agreement {n:02}", status="in-force", signed="2020-01-01", country_a=belarus, country_b=oman
+        )
+    html = client.get(reverse("agreements:pair-detail", args=["BY", "OM"]), {"in_force_on": "2024-02-29"})
+    section = html.content.decode().split('id="in-force-heading"')[1].split("</section>")[0]
+    assert section.count('data-force="yes"') == DOSSIER_IN_FORCE
+    assert f"All {DOSSIER_IN_FORCE + 1} memoranda in force that day" in section
+    assert "?pair=BY-OM&amp;in_force_on=2024-02-29" in section
