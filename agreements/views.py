@@ -231,6 +231,7 @@ def pair_detail(request, code: str, partner: str):
     today = datetime.date.today()
     in_force_day = as_of.day(today)
     in_force = Memorandum.objects.between(country, other).in_force_on(in_force_day, today)
+    in_force_shown = list(in_force.chronological()[: DOSSIER_IN_FORCE + 1])  # counted only if there are more
     context = summary | {
         "country": country,
         "partner": other,
@@ -239,8 +240,8 @@ def pair_detail(request, code: str, partner: str):
         "timeline": page.object_list,
         "as_of": as_of,
         "in_force_day": in_force_day,
-        "in_force": in_force.chronological()[:DOSSIER_IN_FORCE],
-        "in_force_count": in_force.count(),
+        "in_force": in_force_shown[:DOSSIER_IN_FORCE],
+        "in_force_count": len(in_force_shown) if len(in_force_shown) <= DOSSIER_IN_FORCE else in_force.count(),
     }
     status = 400 if page_message or as_of.errors else 200
     return render(request, "agreements/pair_detail.html", context, status=status)
