@@ -945,18 +945,23 @@ class MemorandumAdmin(TrackerAdmin):
                     ("country_a", "country_b"),
                     ("signed", "signed_in_words", "signed_at"),
                     "visit",
+                    ("valid_from", "valid_from_in_words"),
                     ("valid_until", "valid_until_in_words"),
                 ]
             },
         ),
         (_("Content"), {"fields": ["sectors", "summary", "sources"]}),
     ]
-    readonly_fields = ["signed_in_words", "valid_until_in_words"]
+    readonly_fields = ["signed_in_words", "valid_from_in_words", "valid_until_in_words"]
     inlines = [SignatoryInline, MemorandumRelationInline, CommitmentFromMemorandumInline]
 
     @admin.display(description=_("signed"), ordering="signed_earliest")
     def signed_in_words(self, obj):
         return obj.signed_in_words
+
+    @admin.display(description=_("in force from"))
+    def valid_from_in_words(self, obj):
+        return obj.valid_from_in_words or "—"
 
     @admin.display(description=_("valid until"))
     def valid_until_in_words(self, obj):

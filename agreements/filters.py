@@ -1,8 +1,8 @@
 """The filters of the memorandum, visit, commitment and institution lists, of their downloads and of the API.
 
 The three record lists read the same query parameters: q, sector, country, pair, institution,
-kind, status, from, to, overdue and sort (plus dormant and legally_binding on memoranda); the
-institution list reads q, country, kind and sort. A filter
+kind, status, from, to, overdue and sort (plus dormant, legally_binding and in_force_on on
+memoranda); the institution list reads q, country, kind and sort. A filter
 may be given several times (`?country=OM&country=CU`): its values combine with OR, different
 filters with AND. Each option shows how many records it would give, counted with the other
 filters applied (`facet_counts`).
@@ -399,6 +399,18 @@ class TrackerFilterSet(FacetedFilterSet):
         return branches[0].union(*branches[1:], all=True)
 
 
+class InForceOnForm(forms.Form):
+    """The dossier's "as of" selector: the day on which to list the memoranda in force."""
+
+    in_force_on = forms.DateField(
+        label=_("As of"), required=False, widget=ISODateInput(), error_messages={"invalid": DATE_MESSAGE}
+    )
+
+    def day(self, today: datetime.date) -> datetime.date:
+        """The day asked for, or `today` when none or a bad one was given."""
+        return (self.is_valid() and self.cleaned_data["in_force_on"]) or today
+
+
 class MemorandumFilter(TrackerFilterSet):
     date_field = "signed"
     country_paths = ("country_a__code", "country_b__code")
@@ -412,6 +424,13 @@ class MemorandumFilter(TrackerFilterSet):
         choices=[("yes", _("legally binding")), ("no", _("not legally binding")), ("unknown", _("not known"))],
         method="filter_legally_binding",
         widget=forms.CheckboxSelectMultiple,
+    )
+    in_force_on = django_filters.DateFilter(
+        label=_("In force on"),
+        method="filter_in_force_on",
+        error_messages={"invalid": DATE_MESSAGE},
+        widget=ISODateInput(),
+        help_text=_("Also lists those possibly in force that day, when a date is not known exactly."),
     )
     dormant = django_filters.BooleanFilter(
         label=_("Only dormant"),
@@ -430,6 +449,9 @@ class MemorandumFilter(TrackerFilterSet):
         for choice in value:
             condition |= self.BINDING[choice]
         return queryset.filter(condition)
+
+    def filter_in_force_on(self, queryset, name, value):
+        return queryset.in_force_on(value, self.today)
 
     def filter_dormant(self, queryset, name, value):
         return queryset.dormant(self.today) if value else queryset

@@ -1066,6 +1066,7 @@ class MemorandumResource(TrackerResource):
             "signed",
             "signed_at",
             "visit",
+            "valid_from",
             "valid_until",
             "sectors",
             "summary",

@@ -7,7 +7,7 @@ import datetime
 import functools
 
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 
 from .models import (
     Commitment,
@@ -16,6 +16,7 @@ from .models import (
     Memorandum,
     MemorandumQuerySet,
     Signatory,
+    Source,
     Visit,
     VisitQuerySet,
 )
@@ -122,6 +123,17 @@ class PairTimeline:
         # Who answers for each commitment made, read once for the whole page rather than per kind of event.
         prefetch_responsible([commitment for event in events for commitment in event.record.commitments_made])
         return events
+
+    def sources(self) -> models.QuerySet:
+        """The sources reporting the pair's visits and memoranda and the commitments made at them,
+        oldest first."""
+        commitments = self.commitments()
+        reported = (
+            Q(pk__in=Visit.sources.through.objects.filter(visit__in=self.visits).values("source"))
+            | Q(pk__in=Memorandum.sources.through.objects.filter(memorandum__in=self.memoranda).values("source"))
+            | Q(pk__in=Commitment.sources.through.objects.filter(commitment__in=commitments).values("source"))
+        )
+        return Source.objects.filter(reported).order_by(F("published_earliest").asc(nulls_last=True), "title")
 
     def commitments(self) -> CommitmentQuerySet:
         """The commitments made at the pair's visits and memoranda."""

@@ -19,7 +19,7 @@ from import_export.formats import base_formats
 from .access import browse_required, export_required
 from .caching import cached
 from .comparison import CompareForm, compare_options, comparison, comparison_rows, partners_fulfilment_chart
-from .filters import CommitmentFilter, InstitutionFilter, MemorandumFilter, VisitFilter
+from .filters import CommitmentFilter, InForceOnForm, InstitutionFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .models import Commitment, Country, Institution, Memorandum, Person, Sector, Source, Visit
 from .overview import fulfilment_chart, overview_figures
@@ -28,6 +28,7 @@ from .timeline import PairTimeline
 
 PAGE_SIZE = 25
 DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
+DOSSIER_IN_FORCE = 25  # the rest are on the memorandum list
 EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
 
 
@@ -291,25 +292,37 @@ def pair_detail(request, code: str, partner: str):
     summary = cached_pair_summary(timeline, open_shown=DOSSIER_OPEN_COMMITMENTS)
     events = summary["visit_count"] + summary["memorandum_count"]
     page, page_message = requested_page(request, CountedPaginator(timeline, PAGE_SIZE, events))
+    as_of = InForceOnForm(request.GET)
+    today = datetime.date.today()
+    in_force_day = as_of.day(today)
+    in_force = Memorandum.objects.between(country, other).in_force_on(in_force_day, today)
+    in_force_shown = list(in_force.chronological()[: DOSSIER_IN_FORCE + 1])  # counted only if there are more
     context = summary | {
         "country": country,
         "partner": other,
         "page": page,
         "page_message": page_message,
         "timeline": page.object_list,
+        "as_of": as_of,
+        "in_force_day": in_force_day,
+        "in_force": in_force_shown[:DOSSIER_IN_FORCE],
+        "in_force_count": len(in_force_shown) if len(in_force_shown) <= DOSSIER_IN_FORCE else in_force.count(),
     }
-    return render(request, "agreements/pair_detail.html", context, status=400 if page_message else 200)
+    status = 400 if page_message or as_of.errors else 200
+    return render(request, "agreements/pair_detail.html", context, status=status)
 
 
 @browse_required
 def pair_brief(request, code: str, partner: str):
-    """The whole history, oldest first, for printing."""
+    """The whole history, oldest first, for printing: the figures, open commitments and the events
+    at a glance on the first page, then each event in full, then the sources."""
     country, other = pair_of(code, partner)
     timeline = PairTimeline(country, other, newest_first=False)
     context = cached_pair_summary(timeline, open_shown=None) | {
         "country": country,
         "partner": other,
         "timeline": timeline[:],
+        "sources": timeline.sources(),
     }
     return render(request, "agreements/pair_brief.html", context)
 

@@ -131,11 +131,13 @@ def test_country_pages_query_counts_do_not_grow_with_rows(client, crowded, djang
     # 1 its events' keys; visits + 1 leaders' names in other languages + 1 commitments made + 1
     # commitments kept + 1 memoranda signed there; memoranda + 1 commitments made + 1 commitments kept
     # + 1 signatories with their institutions + 1 their names in other languages; 3 who answers for
-    # every commitment made on the page; 1 whether the user follows the pair.
-    with django_assert_max_num_queries(31):
+    # every commitment made on the page; 1 the memoranda in force today (counted apart only when there
+    # are more than are shown); 1 whether the user follows the pair.
+    with django_assert_max_num_queries(32):
         assert client.get("/countries/BY/OM/").status_code == 200
-    # Brief: the same, read oldest first, with all the open commitments.
-    with django_assert_max_num_queries(30):
+    # Brief: the same without the memoranda in force, read oldest first, with all the open
+    # commitments, and 1 the sources.
+    with django_assert_max_num_queries(31):
         assert client.get("/countries/BY/OM/brief/").status_code == 200
 
 
@@ -167,3 +169,17 @@ def test_the_country_page_lists_its_latest_visits_newest_first(client, chain):
         "Talks of 2019",
         "Undated talks",
     ]
+
+
+def test_the_brief_lists_its_sources_and_prints_its_footer_in_a_css_string(client, chain):
+    source = factories.SourceFactory(title='Report "quoted"; } body { display: none')
+    chain["forum"].sources.add(source)
+    response = client.get(reverse("agreements:pair-brief", args=["BY", "OM"]))
+    html = response.content.decode()
+    sources = html.split('id="sources-heading"')[1]
+    assert "Report &quot;quoted&quot;; } body { display: none" in sources
+    style = html.split("<style nonce=")[1].split("</style>")[0]
+    footer = style.split("content:")[1].split("counter(page)")[0]
+    # Every mark that could end the string or the rule is escaped in it.
+    assert '"Belarus \\002013  Oman \\0000b7  printed' in footer
+    assert "}" not in footer and ";" not in footer

@@ -230,8 +230,8 @@ def test_alternative_names_round_trip_and_a_bad_one_names_its_column(admin_clien
 def test_the_resource_itself_writes_nothing_when_one_row_is_bad(belarus, oman):
     import tablib
 
-    good = ["fine-mou", "A fine MoU", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "", "", ""]
-    bad = ["bad-mou", "A bad MoU", "mou", "", "signed", "XX", "OM", "", "2024", "", "", "", "", "", ""]
+    good = ["fine-mou", "A fine MoU", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "", "", "", ""]
+    bad = ["bad-mou", "A bad MoU", "mou", "", "signed", "XX", "OM", "", "2024", "", "", "", "", "", "", ""]
     dataset = tablib.Dataset(good, bad, headers=list(MemorandumResource.Meta.fields))
     result = MemorandumResource().import_data(dataset, dry_run=False, use_transactions=True)
     assert result.has_validation_errors()
@@ -244,7 +244,7 @@ def test_natural_keys_are_looked_up_once_per_import(belarus, oman, sectors):
     from django.test.utils import CaptureQueriesContext
 
     rows = [
-        [f"mou-{n}", f"MoU {n}", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "oncology", "", ""]
+        [f"mou-{n}", f"MoU {n}", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "", "oncology", "", ""]
         for n in range(30)
     ]
     dataset = tablib.Dataset(*rows, headers=list(MemorandumResource.Meta.fields))

@@ -9,14 +9,14 @@ from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import Case, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from reversion.models import Version
 
-from ..fuzzydates import FuzzyDateField, describe
+from ..fuzzydates import FuzzyDate, FuzzyDateField, describe
 from ..history import decoded
 from .base import (
     BilateralQuerySet,
@@ -282,13 +282,92 @@ class MemorandumQuerySet(BilateralQuerySet):
         """Annotate `dormant` (bool), read by `Memorandum.is_dormant` without a query."""
         return self.annotate(dormant=ExpressionWrapper(self.dormancy(today), output_field=models.BooleanField()))
 
+    def with_force_on(self, day: datetime.date, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """Annotate `force`: whether each memorandum was in force on `day`, as "yes", "possibly" or
+        "no" (read by `Memorandum.force_label` and `end_of_force`), with `force_day`, `superseded` and
+        `superseded_from` (the EDTF start of the earliest memorandum superseding it, "" if none or not recorded).
+
+        The rule, in one place: a memorandum is in force from its `valid_from` (its signing day when
+        that is not recorded) until its `valid_until`, or until a memorandum superseding it takes
+        effect. Its status makes this certain only when it is "in force", or "signed" with a
+        recorded `valid_from`, or "expired"/"terminated" with a recorded `valid_until`; "signed"
+        alone does not say when, or whether, it took effect, so at most "possibly". Under
+        preparation is never in force; expired or terminated is not in force from today on. A
+        fuzzy bound that may fall either side of `day` gives "possibly".
+        """
+        today = today or datetime.date.today()
+        recorded_start = ~Q(valid_from="")
+        superseders = MemorandumRelation.objects.filter(
+            target=OuterRef("pk"), kind=MemorandumRelation.Kind.SUPERSEDES
+        ).annotate(
+            start=Case(When(~Q(source__valid_from=""), then=F("source__valid_from")), default=F("source__signed")),
+            start_earliest=Case(
+                When(~Q(source__valid_from=""), then=F("source__valid_from_earliest")),
+                default=F("source__signed_earliest"),
+            ),
+            start_latest=Case(
+                When(~Q(source__valid_from=""), then=F("source__valid_from_latest")),
+                default=F("source__signed_latest"),
+            ),
+        )
+
+        def earliest_superseder(bound: str):
+            ordered = superseders.order_by(F("start_earliest").asc(nulls_last=True), "pk")
+            return Subquery(ordered.values(bound)[:1])
+
+        queryset = self.alias(
+            start_earliest=Case(When(recorded_start, then=F("valid_from_earliest")), default=F("signed_earliest")),
+            start_latest=Case(When(recorded_start, then=F("valid_from_latest")), default=F("signed_latest")),
+            superseded_earliest=earliest_superseder("start_earliest"),
+            superseded_latest=Subquery(
+                superseders.order_by(F("start_latest").asc(nulls_last=True), "pk").values("start_latest")[:1]
+            ),
+        )
+        status = Memorandum.Status
+        ended = [status.EXPIRED, status.TERMINATED]
+        not_in_force = (
+            Q(status=status.UNDER_PREPARATION)
+            | Q(start_earliest__gt=day)
+            | Q(valid_until_latest__lt=day)
+            | Q(superseded_latest__lte=day)
+        )
+        if day >= today:
+            not_in_force |= Q(status__in=ended)
+        certain_status = (
+            Q(status=status.IN_FORCE)
+            | (Q(status=status.SIGNED) & recorded_start)
+            | (Q(status__in=ended) & ~Q(valid_until=""))
+        )
+        certainly = (
+            certain_status
+            & Q(start_latest__lte=day)
+            & (Q(valid_until="") | Q(valid_until_earliest__gte=day))
+            & (~Exists(superseders) | Q(superseded_earliest__gt=day))
+        )
+        return queryset.annotate(
+            force=Case(
+                When(not_in_force, then=Value("no")),
+                When(certainly, then=Value("yes")),
+                default=Value("possibly"),
+            ),
+            force_day=Value(day, output_field=models.DateField()),
+            superseded=Exists(superseders),
+            superseded_from=Coalesce(earliest_superseder("start"), Value("")),
+        )
+
+    def in_force_on(self, day: datetime.date, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """Memoranda in force, or possibly in force, on `day` (see `with_force_on`), annotated."""
+        return self.with_force_on(day, today).filter(force__in=["yes", "possibly"])
+
     def for_list(self, today: datetime.date | None = None) -> MemorandumQuerySet:
-        """The memorandum list: countries joined, sectors prefetched, dormancy and overdue commitments
-        annotated."""
+        """The memorandum list: countries joined, sectors prefetched, dormancy, force and overdue
+        commitments annotated."""
         today = today or datetime.date.today()
         overdue = Commitment.objects.overdue(today).filter(origin_memorandum=OuterRef("pk"))
+        # Each memorandum's force on the day the list asks about (`in_force_on`), or else today.
+        queryset = self if "force" in self.query.annotations else self.with_force_on(today, today)
         return (
-            self.select_related("country_a", "country_b", "visit")
+            queryset.select_related("country_a", "country_b", "visit")
             .prefetch_related("sectors")
             .with_dormancy(today)
             .annotate(has_overdue=Exists(overdue))
@@ -310,6 +389,7 @@ class MemorandumQuerySet(BilateralQuerySet):
                 ),
             )
             .with_dormancy(today)
+            .with_force_on(today or datetime.date.today(), today)
         )
 
     def per_year_and_sector(self) -> list[tuple[int | None, str | None, int]]:
@@ -388,6 +468,10 @@ class Memorandum(SluggedModel):
         on_delete=models.PROTECT,
         related_name="memoranda",
     )
+    valid_from = FuzzyDateField(
+        _("in force from"),
+        help_text=_("When it took or takes effect, if the sources say; otherwise it counts from its signing."),
+    )
     valid_until = FuzzyDateField(_("valid until"))
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="memoranda")
     summary = models.TextField(_("summary"), blank=True)
@@ -459,6 +543,54 @@ class Memorandum(SluggedModel):
         return describe(self.valid_until) if self.valid_until else ""
 
     @property
+    def valid_from_in_words(self) -> str:
+        return describe(self.valid_from) if self.valid_from else ""
+
+    def _force(self) -> None:
+        """Read `force`, `force_day`, `superseded` and `superseded_from` for today, when the record
+        was not loaded with `with_force_on()`: one query."""
+        if "force" not in self.__dict__:
+            today = datetime.date.today()
+            row = Memorandum.objects.with_force_on(today, today).filter(pk=self.pk)
+            fields = ("force", "force_day", "superseded", "superseded_from")
+            self.__dict__.update(zip(fields, row.values_list(*fields).get(), strict=True))
+
+    @property
+    def force_label(self) -> str:
+        """ "in force", "possibly in force" or "not in force", on the day of `with_force_on()` (named
+        unless it is today)."""
+        self._force()
+        if self.force_day == datetime.date.today():
+            labels = {"yes": _("in force"), "possibly": _("possibly in force"), "no": _("not in force")}
+            return str(labels[self.force])
+        labels = {
+            "yes": _("in force on %(date)s"),
+            "possibly": _("possibly in force on %(date)s"),
+            "no": _("not in force on %(date)s"),
+        }
+        return str(labels[self.force]) % {"date": describe(self.force_day.isoformat())}
+
+    def end_of_force(self, today: datetime.date | None = None) -> str:
+        """How it stopped being in force, with the date (superseded, expired or terminated); "" while
+        it has not. Reads the annotations of `with_force_on()`; without them this costs a query."""
+        today = today or datetime.date.today()
+        self._force()
+        if self.superseded:
+            if self.superseded_from:
+                return _("Superseded from %(date)s.") % {"date": describe(self.superseded_from)}
+            return str(_("Superseded; the date is not recorded."))
+        past_end = self.valid_until_latest is not None and self.valid_until_latest < today
+        if self.status == self.Status.TERMINATED:
+            if self.valid_until:
+                return _("Terminated; in force until %(date)s.") % {"date": self.valid_until_in_words}
+            return str(_("Terminated; the date is not recorded."))
+        if self.status == self.Status.EXPIRED or past_end:
+            if self.valid_until:
+                return _("Expired; in force until %(date)s.") % {"date": self.valid_until_in_words}
+            return str(_("Expired; the date is not recorded."))
+        return ""
+
+    @property
     def is_dormant(self) -> bool:
         """No follow-up twelve months after signing (see `MemorandumQuerySet.dormancy`).
 
@@ -494,6 +626,9 @@ class Memorandum(SluggedModel):
     def clean(self):
         if self.country_a_id and self.country_a_id == self.country_b_id:
             raise ValidationError({"country_b": _("The second country must differ from the first.")})
+        start, end = FuzzyDate.parse(self.valid_from), FuzzyDate.parse(self.valid_until)
+        if start.earliest and end.latest and end.latest < start.earliest:
+            raise ValidationError({"valid_until": _("“Valid until” is before “in force from”.")})
         if self.visit_id and self.country_a_id and self.country_b_id:
             pair = {self.country_a_id, self.country_b_id}
             if {self.visit.host_country_id, self.visit.guest_country_id} != pair:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
@@ -16,6 +17,13 @@ register = template.Library()
 def status_badge(record) -> str:
     """The record's status as a coloured badge; the colour comes from `data-status` in site.css."""
     return format_html('<span class="badge" data-status="{}">{}</span>', record.status, record.get_status_display())
+
+
+@register.simple_tag
+def force_badge(memorandum) -> str:
+    """Whether the memorandum is in force ("yes", "possibly", "no") on the day it was annotated for,
+    as a badge; "possibly" is dashed (site.css)."""
+    return format_html('<span class="badge" data-force="{}">{}</span>', memorandum.force, memorandum.force_label)
 
 
 @register.simple_tag
@@ -72,3 +80,12 @@ def local_name(record) -> str:
     if shown == record.name:
         return format_html("<bdi>{}</bdi>", shown)
     return format_html('<bdi>{}</bdi> <span class="original-name">(<bdi>{}</bdi>)</span>', shown, record.name)
+
+
+@register.filter
+def css_string(text) -> str:
+    """The text as a quoted CSS string (for a `content:` in a <style>): every character other than
+    a letter, digit or space escaped, so that nothing in it can end the string or the rule."""
+    # An escape ends at the one space after its six digits, which the string does not keep.
+    escaped = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in str(text))
+    return mark_safe(f'"{escaped}"')  # nosec B308 B703: every character that could break out is escaped
