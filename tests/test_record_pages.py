@@ -15,7 +15,8 @@ def test_the_institution_list_counts_what_each_institution_did(client, chain):
     assert "4 institutions" in html
     row = html.split('href="/institutions/sqccrc/"')[1].split("</tr>")[0]
     # Party to the cancer centres' memorandum, at the forum and the state visit, responsible for the training.
-    assert [cell.split("<")[0] for cell in row.split('class="num">')[1:]] == ["1", "2", "1"]
+    assert [cell.split("<")[0] for cell in row.split('class="num wide-only">')[1:]] == ["1", "2", "1"]
+    assert "1 memorandum · 2 visits · 1 commitment" in row  # the same, under the name on a phone
 
 
 def test_the_institution_list_is_searched_and_filtered_by_country_and_kind(client, chain):
@@ -155,7 +156,8 @@ def test_lists_name_who_answers_for_each_commitment(client, chain):
     assert "Responsible:" in dossier.split('id="commitment-oncology-training"')[1].split("</li>")[0]
 
 
-def test_the_main_navigation_leads_to_institutions_sectors_and_sources(client, chain):
-    nav = client.get("/").content.decode().split('class="site-nav"')[1].split("</nav>")[0]
-    for url in ("/institutions/", "/sectors/", "/sources/"):
-        assert f'href="{url}"' in nav
+def test_the_main_navigation_leads_to_institutions_and_sectors_and_the_footer_to_sources(client, chain):
+    html = client.get("/").content.decode()
+    nav = html.split('class="site-nav"')[1].split("</nav>")[0]
+    assert 'href="/institutions/"' in nav and 'href="/sectors/"' in nav
+    assert 'href="/sources/"' in html.split('class="site-footer"')[1]
