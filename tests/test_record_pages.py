@@ -78,11 +78,13 @@ def test_the_sector_list_is_a_tree_counting_records_below_each_sector(client, ch
 
 def test_a_sector_page_shows_its_children_and_the_records_in_it(client, crowded, django_assert_max_num_queries):
     # 4 for the signed-in user, then: 1 the sector with its parents joined and its records counted,
-    # 1 the sectors below it with theirs, 1 latest memoranda, 1 latest visits, 1 commitments by status.
-    with django_assert_max_num_queries(9):
+    # 1 the sectors below it with theirs, 1 latest memoranda, 1 latest visits, 1 commitments by status;
+    # 1 whether the user follows the sector.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("agreements:sector-detail", args=["healthcare"]))
     html = response.content.decode()
     assert 'href="/sectors/oncology/"' in html
+    assert '<input type="hidden" name="target" value="healthcare">' in html  # follow the sector
     assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
     sector = response.context["sector"]
     listed = client.get(reverse("agreements:memorandum-list"), {"sector": "healthcare"})
