@@ -3,6 +3,7 @@ import re
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
 
 from agreements.models import Commitment
 from agreements.overview import sector_chart
@@ -45,7 +46,8 @@ def test_the_overview_query_count_does_not_grow_with_rows(client, crowded, djang
 
 def test_the_sector_chart_fills_empty_years_and_scales_to_the_busiest():
     rows = [(2023, "Healthcare", 2), (2025, "Healthcare", 1), (2025, None, 1), (None, "Trade", 5)]
-    chart = sector_chart(rows, {2023: 2, 2025: 2})
+    with translation.override("en"):  # the chart names "No sector" in the active language
+        chart = sector_chart(rows, {2023: 2, 2025: 2})
     assert [bar["year"] for bar in chart["bars"]] == [2023, 2024, 2025]
     assert [bar["total"] for bar in chart["bars"]] == [2, 0, 2]
     assert [name for name, colour in chart["sectors"]] == ["Healthcare", "No sector"]

@@ -15,7 +15,8 @@ def test_the_institution_list_counts_what_each_institution_did(client, chain):
     assert "4 institutions" in html
     row = html.split('href="/institutions/sqccrc/"')[1].split("</tr>")[0]
     # Party to the cancer centres' memorandum, at the forum and the state visit, responsible for the training.
-    assert [cell.split("<")[0] for cell in row.split('class="num">')[1:]] == ["1", "2", "1"]
+    assert [cell.split("<")[0] for cell in row.split('class="num wide-only">')[1:]] == ["1", "2", "1"]
+    assert "1 memorandum · 2 visits · 1 commitment" in row  # the same, under the name on a phone
 
 
 def test_the_institution_list_is_searched_and_filtered_by_country_and_kind(client, chain):
@@ -77,11 +78,13 @@ def test_the_sector_list_is_a_tree_counting_records_below_each_sector(client, ch
 
 def test_a_sector_page_shows_its_children_and_the_records_in_it(client, crowded, django_assert_max_num_queries):
     # 4 for the signed-in user, then: 1 the sector with its parents joined and its records counted,
-    # 1 the sectors below it with theirs, 1 latest memoranda, 1 latest visits, 1 commitments by status.
-    with django_assert_max_num_queries(9):
+    # 1 the sectors below it with theirs, 1 latest memoranda, 1 latest visits, 1 commitments by status;
+    # 1 whether the user follows the sector.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("agreements:sector-detail", args=["healthcare"]))
     html = response.content.decode()
     assert 'href="/sectors/oncology/"' in html
+    assert '<input type="hidden" name="target" value="healthcare">' in html  # follow the sector
     assert "Memorandum on cooperation between the national cancer centres of Belarus and Oman" in html
     sector = response.context["sector"]
     listed = client.get(reverse("agreements:memorandum-list"), {"sector": "healthcare"})
@@ -155,7 +158,8 @@ def test_lists_name_who_answers_for_each_commitment(client, chain):
     assert "Responsible:" in dossier.split('id="commitment-oncology-training"')[1].split("</li>")[0]
 
 
-def test_the_main_navigation_leads_to_institutions_sectors_and_sources(client, chain):
-    nav = client.get("/").content.decode().split('class="site-nav"')[1].split("</nav>")[0]
-    for url in ("/institutions/", "/sectors/", "/sources/"):
-        assert f'href="{url}"' in nav
+def test_the_main_navigation_leads_to_institutions_and_sectors_and_the_footer_to_sources(client, chain):
+    html = client.get("/").content.decode()
+    nav = html.split('class="site-nav"')[1].split("</nav>")[0]
+    assert 'href="/institutions/"' in nav and 'href="/sectors/"' in nav
+    assert 'href="/sources/"' in html.split('class="site-footer"')[1]

@@ -192,7 +192,7 @@ class Follow(models.Model):
         if self.kind == self.Kind.COMMITMENT:
             return self.commitment.get_absolute_url()
         if self.kind == self.Kind.SECTOR:
-            return f"{reverse('agreements:memorandum-list')}?{urlencode({'sector': self.sector.slug})}"
+            return self.sector.get_absolute_url()
         return f"{reverse(f'agreements:{self.list_model._meta.model_name}-list')}?{self.query}".rstrip("?")
 
     # ------------------------------------------------------------ what is followed

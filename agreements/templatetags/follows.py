@@ -15,10 +15,10 @@ LISTS = {"memorandum-list": "memoranda", "visit-list": "visits", "commitment-lis
 
 @register.inclusion_tag("includes/follow_form.html", takes_context=True)
 def follow_button(context, kind: str, subject=None, partner=None) -> dict:
-    """A form that follows `subject` (a Country, with `partner` for a pair; an Institution; a
-    Commitment), or, with kind "search", the list on the page with its filters as a saved list.
+    """A form that follows `subject` (a Country, with `partner` for a pair; a Sector; an Institution;
+    a Commitment), or, with kind "search", the list on the page with its filters as a saved list.
 
-    On a country, a dossier and an institution it says whether the user already follows it and
+    On a country, a dossier, a sector and an institution it says whether the user already follows it and
     offers to unfollow (one query); a commitment and a list only offer to follow (no query):
     they appear many times a page, or are filtered in countless ways."""
     request = context.get("request")
@@ -35,6 +35,9 @@ def follow_button(context, kind: str, subject=None, partner=None) -> dict:
             "subject": f"{subject.name} – {partner.name}",
             "existing": existing(user, kind=kind, country=first, partner=second),
         }
+    elif kind == Follow.Kind.SECTOR:
+        subject_name = subject.localized_name
+        button |= {"target": subject.slug, "subject": subject_name, "existing": existing(user, sector=subject)}
     elif kind == Follow.Kind.INSTITUTION:
         button |= {"target": subject.slug, "subject": subject.name, "existing": existing(user, institution=subject)}
     elif kind == Follow.Kind.COMMITMENT:
@@ -50,8 +53,7 @@ def existing(user, kind: str = "", **subject) -> Follow | None:
 
 
 def search_button(context, request) -> dict:
-    """Follow the list as it is filtered; and, when it is filtered by a sector, the sector itself
-    (there is no sector page to follow it from)."""
+    """Follow the list as it is filtered; and, when it is filtered by a sector, the sector itself."""
     match = request.resolver_match
     list_name = LISTS.get(match.url_name if match else "")
     filterset = context.get("filter")
