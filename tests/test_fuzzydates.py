@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agreements.fuzzydates import FuzzyDate, describe, parsed_edtf, words
 from agreements.models import Memorandum, Visit
@@ -265,3 +266,20 @@ def test_a_form_field_of_a_fuzzy_date_reads_words_and_stores_edtf():
     assert field.clean("") == ""
     with pytest.raises(ValidationError, match="may be"):
         field.clean("03/04/2019")
+
+
+DATE_WORDS = st.sampled_from(
+    ["18", "2019", "Feb", "февраля", "فبراير", "summer", "лето", "صيف", "Q1", "–", "-", "/", ".", ",", "about", "около"]
+    + ["حوالي", "from", "until", "с", "по", "year unknown", "год неизвестен", "(uncertain)", "и позже", "03/04/2019"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(typed=st.one_of(st.text(max_size=60), st.lists(DATE_WORDS, max_size=6).map(" ".join)))
+def test_whatever_is_typed_is_read_as_a_date_that_can_be_shown_or_refused_with_a_message(typed):
+    try:
+        fuzzy = FuzzyDate.read(typed)
+    except ValidationError as refusal:
+        assert refusal.messages[0]
+        return
+    assert fuzzy == FuzzyDate.parse(fuzzy.edtf)
