@@ -562,8 +562,12 @@ class WorkbookImport:
                 resource = sheet.resource_class(
                     create_missing=self.create_missing, workbook=self, all_or_nothing=False, preview=preview
                 )
+                rows = [dict(zip(sheet.dataset.headers, values, strict=False)) for values in sheet.dataset]
                 sheet.result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=True)
                 sheet.report = report(sheet.result, resource, sheet.dataset)
+                if sheet.report.file_problems:  # no row of it was read: later rows naming one say so
+                    for number, row in enumerate(rows, 1):
+                        resource.note_failure(row, number)
                 for problem in sheet.report.problems:
                     problem.sheet = sheet.name
                 for created in sheet.report.created:

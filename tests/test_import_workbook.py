@@ -157,3 +157,24 @@ def test_the_page_is_linked_from_the_admin_and_each_import_page(admin_client):
 def test_only_those_who_may_import_every_kind_of_record_may_use_it(viewer_client, editor_client):
     assert viewer_client.get(reverse("workbook-import")).status_code in (302, 403)
     assert editor_client.get(reverse("workbook-import")).status_code == 200
+
+
+def test_rows_naming_a_sheet_that_could_not_be_read_say_so(admin_client, belarus, oman):
+    data = workbook_bytes(
+        {
+            "institutions": [
+                ["name", "country", "kind", "colour"],
+                ["Ministry of Health of Oman", "Oman", "ministry", "red"],
+            ],
+            "people": [["name", "country", "institution"], ["Hilal Al Sabti", "Oman", "Ministry of Health of Oman"]],
+        }
+    )
+    workbook = upload(admin_client, data).context["workbook"]
+    [file_problem] = workbook.file_problems
+    assert file_problem.startswith("Sheet “institutions”: Unknown columns: “colour”.")
+    [problem] = workbook.problems
+    assert (problem.sheet, problem.row, problem.reason) == (
+        "people",
+        2,
+        "Refers to row 2 of institutions, which has an error.",
+    )
