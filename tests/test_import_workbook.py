@@ -178,3 +178,22 @@ def test_rows_naming_a_sheet_that_could_not_be_read_say_so(admin_client, belarus
         2,
         "Refers to row 2 of institutions, which has an error.",
     )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_clerk_imports_the_workbook_in_a_browser(live_server, page, admin_user, language):
+    from tests.test_accessibility import axe_script, sign_in, violations_here
+
+    page.add_init_script(path=str(axe_script()))
+    sign_in(page, live_server.url, admin_user)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(live_server.url + reverse("admin:index"))
+    page.click(f"a[href='{reverse('workbook-import')}']")
+    page.set_input_files("input[type=file]", str(OUTCOMES))
+    page.click("form[enctype] input[type=submit]")
+    assert page.locator("#import-preview").is_visible()
+    assert not violations_here(page, page.url)
+    page.click("form[action$='confirm/'] input[type=submit]")
+    assert page.url.endswith(reverse("admin:index"))
+    assert Memorandum.objects.count() == 6
