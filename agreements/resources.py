@@ -740,7 +740,9 @@ class TrackerResource(resources.ModelResource):
         if "alternative_names" in self.fields:
             prefetched.append("alternative_names")
         if "signatories" in self.fields:
-            prefetched.append("signatories")
+            prefetched.append(
+                models.Prefetch("signatories", queryset=Signatory.objects.select_related("institution", "person"))
+            )
         return self.get_queryset().select_related(*related).prefetch_related(*prefetched)
 
     def before_import(self, dataset, **kwargs):

@@ -327,7 +327,12 @@ class MemorandumQuerySet(BilateralQuerySet):
 
     def for_export(self) -> MemorandumQuerySet:
         """What MemorandumResource reads, joined and prefetched."""
-        return self.select_related("country_a", "country_b", "visit").prefetch_related("parties", "sectors", "sources")
+        return self.select_related("country_a", "country_b", "visit").prefetch_related(
+            "parties",
+            models.Prefetch("signatories", queryset=Signatory.objects.select_related("institution", "person")),
+            "sectors",
+            "sources",
+        )
 
 
 @keeps_history("signatories", "outgoing_relations")
