@@ -556,14 +556,27 @@ class WorkbookImport:
     def failed(self) -> bool:
         return any(sheet.report.file_problems or sheet.report.problems for sheet in self.sheets)
 
-    def run(self, *, preview: bool) -> None:
+    def run(self, *, preview: bool, stored_file: str) -> str:
+        """Import the sheets; in a preview, note the records each sheet names as they are
+        (`stale_imports`, beside the stored upload `stored_file`); in the confirmation, write
+        nothing if one of them changed since, and say why (the refusal, else "")."""
+        notes = {}
         with transaction.atomic():
+            if not preview:
+                for sheet in self.sheets:
+                    model = sheet.resource_class._meta.model
+                    if stale := stale_imports.rows_changed_since_preview(model, notes_name(stored_file, model)):
+                        return _("Sheet “%(sheet)s”: %(refusal)s") % {
+                            "sheet": sheet.name,
+                            "refusal": stale_imports.refusal(stale),
+                        }
             for sheet in self.sheets:
                 resource = sheet.resource_class(
                     create_missing=self.create_missing, workbook=self, all_or_nothing=False, preview=preview
                 )
                 rows = [dict(zip(sheet.dataset.headers, values, strict=False)) for values in sheet.dataset]
-                sheet.result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=True)
+                kwargs = {stale_imports.PREVIEW_KEY: notes.setdefault(sheet.resource_class, {})} if preview else {}
+                sheet.result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=True, **kwargs)
                 sheet.report = report(sheet.result, resource, sheet.dataset)
                 if sheet.report.file_problems:  # no row of it was read: later rows naming one say so
                     for number, row in enumerate(rows, 1):
@@ -574,6 +587,9 @@ class WorkbookImport:
                     created.sheet = sheet.name
             if preview or self.failed:
                 transaction.set_rollback(True)
+        for resource_class, noted in notes.items():  # after the rollback, which would undo them
+            stale_imports.keep(notes_name(stored_file, resource_class._meta.model), noted)
+        return ""
 
     @property
     def problems(self) -> list[Problem]:
@@ -590,6 +606,11 @@ class WorkbookImport:
             for sheet in self.sheets
             for problem in sheet.report.file_problems
         ]
+
+
+def notes_name(stored_file: str, model) -> str:
+    """Where the preview's notes on one sheet wait, beside the stored workbook."""
+    return f"{stored_file}:{model._meta.model_name}"
 
 
 class WorkbookForm(forms.Form):
@@ -661,12 +682,13 @@ def workbook_import(request):
     except Exception as error:
         return workbook_page(request, {"form": form, "file_problems": [sentence(error)]})
     workbook = WorkbookImport(sheets, create_missing=form.cleaned_data["create_missing"])
-    with reading_as(""):
-        workbook.run(preview=True)
+    storage = SharedCacheStorage()
+    storage.save(data)
+    workbook.run(preview=True, stored_file=storage.name)
     context = {"form": form, "workbook": workbook}
-    if not workbook.failed:
-        storage = SharedCacheStorage()
-        storage.save(data)
+    if workbook.failed:
+        storage.remove()
+    else:
         context["confirm_form"] = WorkbookConfirmForm(
             initial={
                 "stored_file": storage.name,
@@ -701,9 +723,13 @@ def workbook_confirm(request):
         with reversion.create_revision():
             reversion.set_user(request.user)
             reversion.set_comment(_("Imported from “%(file)s”.") % {"file": name})
-            workbook.run(preview=False)
+            refusal = workbook.run(preview=False, stored_file=storage.name)
     except DatabaseError as error:
         return workbook_page(request, {"form": WorkbookForm(), "file_problems": [sentence(error)]})
+    if refusal:
+        storage.remove()
+        messages.error(request, refusal)
+        return redirect("workbook-import")
     if workbook.failed:
         return workbook_page(request, {"form": WorkbookForm(), "workbook": workbook, "import_failed": True})
     storage.remove()

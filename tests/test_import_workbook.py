@@ -197,3 +197,26 @@ def test_a_clerk_imports_the_workbook_in_a_browser(live_server, page, admin_user
     page.click("form[action$='confirm/'] input[type=submit]")
     assert page.url.endswith(reverse("admin:index"))
     assert Memorandum.objects.count() == 6
+
+
+def test_a_confirmation_writes_nothing_if_a_record_changed_after_the_preview(admin_client, ministry_om):
+    data = workbook_bytes(
+        {
+            "institutions": [
+                ["slug", "name", "country", "kind"],
+                ["moh-oman", "Ministry of Health", "Oman", "ministry"],
+            ],
+            "sectors": [["name"], ["Nursing"]],
+        }
+    )
+    response = upload(admin_client, data)
+    ministry_om.website = "https://moh.gov.om"
+    ministry_om.save()
+
+    refused = confirm(admin_client, response)
+    assert refused.status_code == 302
+    [message] = [str(m) for m in refused.wsgi_request._messages]
+    assert message.startswith("Sheet “institutions”: Nothing was imported: the file would overwrite records")
+    ministry_om.refresh_from_db()
+    assert ministry_om.name == "Ministry of Health of Oman"
+    assert not Sector.objects.exists()
