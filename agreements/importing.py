@@ -181,6 +181,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     rows: list[PreviewRow] = field(default_factory=list)
     created: list[Created] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     new: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -240,6 +241,7 @@ def report(result, resource, dataset) -> Report:
         return found
     found.file_problems = [sentence(error.error) for error in result.base_errors]
     found.created = [Created(*created) for created in getattr(result, "created_on_the_fly", [])]
+    found.warnings = [Problem(*warning) for warning in getattr(result, "warnings", [])]
     found.new, found.changed, found.unchanged = (result.totals[kind] for kind in ("new", "update", "skip"))
     for error_row in result.error_rows:
         row = spreadsheet_row(dataset, error_row.number)
@@ -583,7 +585,7 @@ class WorkbookImport:
                         resource.note_failure(row, number)
                 for problem in sheet.report.problems:
                     problem.sheet = sheet.name
-                for created in sheet.report.created:
+                for created in [*sheet.report.created, *sheet.report.warnings]:
                     created.sheet = sheet.name
             if preview or self.failed:
                 transaction.set_rollback(True)
@@ -594,6 +596,10 @@ class WorkbookImport:
     @property
     def problems(self) -> list[Problem]:
         return [problem for sheet in self.sheets for problem in sheet.report.problems]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [warning for sheet in self.sheets for warning in sheet.report.warnings]
 
     @property
     def created(self) -> list[Created]:

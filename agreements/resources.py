@@ -570,6 +570,7 @@ class TrackerResource(resources.ModelResource):
         self.all_or_nothing = all_or_nothing
         self.preview = preview
         self.created: list[tuple[int | None, str, str]] = []
+        self.warnings: list[tuple[int, str, str, str]] = []  # row, column, value, what to check
         self.current_row: int | None = None
         for field in self.fields.values():
             if isinstance(field.widget, KeyedRecords):
@@ -1012,6 +1013,7 @@ class TrackerResource(resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         result.created_on_the_fly = self.created
+        result.warnings = self.warnings
         written = getattr(self, "written", [])
         if not written or kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
@@ -1177,6 +1179,37 @@ class MemorandumResource(TrackerResource):
         return SignatoriesWidget().render([(i, p) for i, p in signed if p is not None])
 
 
+def fulfilment_warnings(commitment: Commitment) -> list[tuple[str, str, str]]:
+    """What looks wrong, though allowed, in how a commitment was kept: by a visit still planned,
+    or by a record dated before the commitment was made. (column, value, warning) each."""
+    warnings = []
+    visit, memorandum = commitment.fulfilled_by_visit, commitment.fulfilled_by_memorandum
+    if visit is not None and visit.status == Visit.Status.PLANNED:
+        warnings.append(
+            (
+                "fulfilled_by_visit",
+                visit.title,
+                _("This visit is still planned, yet it is given as keeping the commitment."),
+            )
+        )
+    made = commitment.origin_visit.date_earliest if commitment.origin_visit else None
+    if commitment.origin_memorandum is not None:
+        made = commitment.origin_memorandum.signed_earliest
+    for column, record, kept in [
+        ("fulfilled_by_visit", visit, visit.date_latest if visit else None),
+        ("fulfilled_by_memorandum", memorandum, memorandum.signed_latest if memorandum else None),
+    ]:
+        if made and kept and kept < made:
+            warnings.append(
+                (
+                    column,
+                    str(record),
+                    _("This record is dated before the commitment was made, yet it is given as keeping it."),
+                )
+            )
+    return warnings
+
+
 class CommitmentResource(TrackerResource):
     identity = ("title", "origin_visit", "origin_memorandum")
     origin_visit = slug_field("origin_visit", Visit)
@@ -1191,6 +1224,16 @@ class CommitmentResource(TrackerResource):
     )
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if (commitment := row_result.instance or getattr(self, "last_commitment", None)) is not None:
+            number = spreadsheet_row(self.imported_dataset, kwargs.get("row_number") or 0)
+            self.warnings += [(number, *warning) for warning in fulfilment_warnings(commitment)]
+
+    def import_instance(self, instance, row, **kwargs):
+        self.last_commitment = instance
+        super().import_instance(instance, row, **kwargs)
 
     class Meta(TrackerResource.Meta):
         model = Commitment

@@ -227,3 +227,21 @@ def test_signers_kinds_of_instrument_and_original_titles(admin_client, tmp_path,
     )
     result = MemorandumResource().import_data(exported, dry_run=True)
     assert (result.totals["update"], result.totals["skip"]) == (0, 2)
+
+
+def test_the_preview_warns_of_a_commitment_kept_by_a_planned_visit_or_an_earlier_record(
+    admin_client, tmp_path, forum, memorandum
+):
+    planned = factories.VisitFactory(title="Return visit", status="planned", date="2027")
+    memorandum.signed = "2020"
+    memorandum.save()
+    header = ["title", "origin_visit", "status", "fulfilled_by_visit", "fulfilled_by_memorandum"]
+    rows = [
+        ["Return the visit", forum.slug, "fulfilled", "Return visit", ""],
+        ["Sign an MoU", forum.slug, "fulfilled", "", memorandum.title],
+    ]
+    response = preview(admin_client, "commitment", write_csv(tmp_path / "c.csv", header, rows))
+    assert response.context["report"].problems == []
+    warnings = [(w.row, w.column, w.value) for w in response.context["report"].warnings]
+    assert warnings == [(2, "fulfilled_by_visit", planned.title), (3, "fulfilled_by_memorandum", memorandum.title)]
+    assert "Worth checking" in response.content.decode()
