@@ -941,9 +941,11 @@ class MemorandumAdmin(TrackerAdmin):
                 "fields": [
                     "title",
                     "slug",
-                    ("kind", "status", "legally_binding"),
+                    ("original_title", "original_title_language"),
+                    ("kind", "kind_label"),
+                    ("status", "legally_binding"),
                     ("country_a", "country_b"),
-                    ("signed", "signed_in_words", "signed_at"),
+                    ("signed", "signed_in_words", "signed_at", "exchanged"),
                     "visit",
                     ("valid_from", "valid_from_in_words"),
                     ("valid_until", "valid_until_in_words"),

@@ -181,6 +181,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     rows: list[PreviewRow] = field(default_factory=list)
     created: list[Created] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     new: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -240,6 +241,7 @@ def report(result, resource, dataset) -> Report:
         return found
     found.file_problems = [sentence(error.error) for error in result.base_errors]
     found.created = [Created(*created) for created in getattr(result, "created_on_the_fly", [])]
+    found.warnings = [Problem(*warning) for warning in getattr(result, "warnings", [])]
     found.new, found.changed, found.unchanged = (result.totals[kind] for kind in ("new", "update", "skip"))
     for error_row in result.error_rows:
         row = spreadsheet_row(dataset, error_row.number)
@@ -556,24 +558,48 @@ class WorkbookImport:
     def failed(self) -> bool:
         return any(sheet.report.file_problems or sheet.report.problems for sheet in self.sheets)
 
-    def run(self, *, preview: bool) -> None:
+    def run(self, *, preview: bool, stored_file: str) -> str:
+        """Import the sheets; in a preview, note the records each sheet names as they are
+        (`stale_imports`, beside the stored upload `stored_file`); in the confirmation, write
+        nothing if one of them changed since, and say why (the refusal, else "")."""
+        notes = {}
         with transaction.atomic():
+            if not preview:
+                for sheet in self.sheets:
+                    model = sheet.resource_class._meta.model
+                    if stale := stale_imports.rows_changed_since_preview(model, notes_name(stored_file, model)):
+                        return _("Sheet “%(sheet)s”: %(refusal)s") % {
+                            "sheet": sheet.name,
+                            "refusal": stale_imports.refusal(stale),
+                        }
             for sheet in self.sheets:
                 resource = sheet.resource_class(
                     create_missing=self.create_missing, workbook=self, all_or_nothing=False, preview=preview
                 )
-                sheet.result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=True)
+                rows = [dict(zip(sheet.dataset.headers, values, strict=False)) for values in sheet.dataset]
+                kwargs = {stale_imports.PREVIEW_KEY: notes.setdefault(sheet.resource_class, {})} if preview else {}
+                sheet.result = resource.import_data(sheet.dataset, dry_run=False, use_transactions=True, **kwargs)
                 sheet.report = report(sheet.result, resource, sheet.dataset)
+                if sheet.report.file_problems:  # no row of it was read: later rows naming one say so
+                    for number, row in enumerate(rows, 1):
+                        resource.note_failure(row, number)
                 for problem in sheet.report.problems:
                     problem.sheet = sheet.name
-                for created in sheet.report.created:
+                for created in [*sheet.report.created, *sheet.report.warnings]:
                     created.sheet = sheet.name
             if preview or self.failed:
                 transaction.set_rollback(True)
+        for resource_class, noted in notes.items():  # after the rollback, which would undo them
+            stale_imports.keep(notes_name(stored_file, resource_class._meta.model), noted)
+        return ""
 
     @property
     def problems(self) -> list[Problem]:
         return [problem for sheet in self.sheets for problem in sheet.report.problems]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [warning for sheet in self.sheets for warning in sheet.report.warnings]
 
     @property
     def created(self) -> list[Created]:
@@ -586,6 +612,11 @@ class WorkbookImport:
             for sheet in self.sheets
             for problem in sheet.report.file_problems
         ]
+
+
+def notes_name(stored_file: str, model) -> str:
+    """Where the preview's notes on one sheet wait, beside the stored workbook."""
+    return f"{stored_file}:{model._meta.model_name}"
 
 
 class WorkbookForm(forms.Form):
@@ -657,12 +688,13 @@ def workbook_import(request):
     except Exception as error:
         return workbook_page(request, {"form": form, "file_problems": [sentence(error)]})
     workbook = WorkbookImport(sheets, create_missing=form.cleaned_data["create_missing"])
-    with reading_as(""):
-        workbook.run(preview=True)
+    storage = SharedCacheStorage()
+    storage.save(data)
+    workbook.run(preview=True, stored_file=storage.name)
     context = {"form": form, "workbook": workbook}
-    if not workbook.failed:
-        storage = SharedCacheStorage()
-        storage.save(data)
+    if workbook.failed:
+        storage.remove()
+    else:
         context["confirm_form"] = WorkbookConfirmForm(
             initial={
                 "stored_file": storage.name,
@@ -697,9 +729,13 @@ def workbook_confirm(request):
         with reversion.create_revision():
             reversion.set_user(request.user)
             reversion.set_comment(_("Imported from “%(file)s”.") % {"file": name})
-            workbook.run(preview=False)
+            refusal = workbook.run(preview=False, stored_file=storage.name)
     except DatabaseError as error:
         return workbook_page(request, {"form": WorkbookForm(), "file_problems": [sentence(error)]})
+    if refusal:
+        storage.remove()
+        messages.error(request, refusal)
+        return redirect("workbook-import")
     if workbook.failed:
         return workbook_page(request, {"form": WorkbookForm(), "workbook": workbook, "import_failed": True})
     storage.remove()

@@ -42,6 +42,7 @@ from .models import (
     Memorandum,
     Person,
     Sector,
+    Signatory,
     Source,
     Visit,
     update_statistics,
@@ -414,6 +415,61 @@ class AlternativeNamesWidget(widgets.Widget):
         return LIST_SEPARATOR.join(f"{name.language}:{name.name}" for name in value.all())
 
 
+class SignerCountry:
+    """A new signer's country: that of the institution they sign for (set as each is read)."""
+
+    country = None
+
+    def __call__(self, resource, row, position, count):
+        return self.country
+
+
+class SignatoriesWidget(widgets.Widget):
+    """Who signed for each party, as "institution: person", "|"-separated, each by slug or name
+    (see KeyedRecords); a person may be left out ("institution"). An institution not yet a
+    party becomes one. A new person belongs to the institution's country; the n-th of two
+    institutions is looked for in the n-th country, as the parties are."""
+
+    def __init__(self):
+        self.institution = NaturalKeyWidget(Institution, new_in=by_position("country_a", "country_b"))
+        self.signer_country = SignerCountry()
+        self.person = NaturalKeyWidget(Person, new_in=self.signer_country)
+
+    def wire(self, resource, column: str) -> None:
+        for widget in (self.institution, self.person):
+            widget.resource, widget.column = resource, column
+
+    def split(self, value) -> list[tuple[str, str]]:
+        items = [item.strip() for item in force_str(value or "").split(LIST_SEPARATOR) if item.strip()]
+        return [tuple(part.strip() for part in item.partition(":")[::2]) for item in items]
+
+    def preload(self, column: Iterable) -> None:
+        pairs = [pair for value in column for pair in self.split(value)]
+        self.institution.look_up(institution for institution, _person in pairs)
+        self.person.look_up(person for _institution, person in pairs if person)
+
+    def clean(self, value, row=None, **kwargs) -> list[tuple[Institution, Person | None]]:
+        pairs, problems = [], []
+        items = self.split(value)
+        for position, (institution_key, person_key) in enumerate(items):
+            try:
+                institution = self.institution.resolve(institution_key, row, position, len(items))
+                self.signer_country.country = institution.country
+                person = self.person.resolve(person_key, row) if person_key else None
+            except ValueError as error:
+                problems.append(str(error))
+                continue
+            pairs.append((institution, person))
+        if problems:
+            raise ValueError(" ".join(problems))
+        return pairs
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        return LIST_SEPARATOR.join(
+            f"{institution.slug}: {person.slug}" if person else institution.slug for institution, person in value or []
+        )
+
+
 def alternative_names_field() -> fields.Field:
     # No attribute: the names are saved after the record, in save_alternative_names().
     return fields.Field(column_name="alternative_names", widget=AlternativeNamesWidget())
@@ -526,10 +582,13 @@ class TrackerResource(resources.ModelResource):
         self.all_or_nothing = all_or_nothing
         self.preview = preview
         self.created: list[tuple[int | None, str, str]] = []
+        self.warnings: list[tuple[int, str, str, str]] = []  # row, column, value, what to check
         self.current_row: int | None = None
         for field in self.fields.values():
             if isinstance(field.widget, KeyedRecords):
                 field.widget.resource, field.widget.column = self, field.column_name
+            elif isinstance(field.widget, SignatoriesWidget):
+                field.widget.wire(self, field.column_name)
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
@@ -604,6 +663,11 @@ class TrackerResource(resources.ModelResource):
         for attribute, linked in instance.imported_links.items():
             if {record.pk for record in getattr(instance, attribute).all()} != {record.pk for record in linked}:
                 return False
+        if hasattr(instance, "imported_signatories"):
+            signed = {signatory.institution_id: signatory.person_id for signatory in instance.signatories.all()}
+            for institution, person in instance.imported_signatories:
+                if signed.get(institution.pk, "absent") != (person.pk if person else None):
+                    return False
         if "alternative_names" in self.fields and "alternative_names" in row:
             wanted = set(self.fields["alternative_names"].clean(row))
             if wanted != {(name.language, name.name) for name in instance.alternative_names.all()}:
@@ -694,6 +758,10 @@ class TrackerResource(resources.ModelResource):
         prefetched = [field.attribute for field in self.link_fields()]
         if "alternative_names" in self.fields:
             prefetched.append("alternative_names")
+        if "signatories" in self.fields:
+            prefetched.append(
+                models.Prefetch("signatories", queryset=Signatory.objects.select_related("institution", "person"))
+            )
         return self.get_queryset().select_related(*related).prefetch_related(*prefetched)
 
     def before_import(self, dataset, **kwargs):
@@ -775,7 +843,9 @@ class TrackerResource(resources.ModelResource):
         # so that a bad value is reported with the row's other errors, not as a crash later.
         instance.imported_links = {}
         for field in self.get_import_fields():
-            saved_later = isinstance(field.widget, widgets.ManyToManyWidget | AlternativeNamesWidget)
+            saved_later = isinstance(
+                field.widget, widgets.ManyToManyWidget | AlternativeNamesWidget | SignatoriesWidget
+            )
             if saved_later and field.column_name in row:
                 try:
                     cleaned = field.clean(row, **kwargs)
@@ -784,6 +854,8 @@ class TrackerResource(resources.ModelResource):
                     continue
                 if isinstance(field.widget, widgets.ManyToManyWidget):
                     instance.imported_links[field.attribute] = cleaned
+                elif isinstance(field.widget, SignatoriesWidget):
+                    instance.imported_signatories = cleaned
         if errors:
             raise ValidationError(errors)
 
@@ -818,7 +890,9 @@ class TrackerResource(resources.ModelResource):
         """The row as the preview shows it, a value per column."""
         values = []
         for field in self.get_import_fields():
-            if isinstance(field.widget, widgets.ManyToManyWidget):
+            if isinstance(field.widget, SignatoriesWidget):
+                values.append(field.widget.render(self.signatories_of(instance)))
+            elif isinstance(field.widget, widgets.ManyToManyWidget):
                 links = getattr(instance, "imported_links", {}).get(field.attribute)
                 if links is None:
                     links = getattr(instance, field.attribute).all() if instance.pk else []
@@ -826,6 +900,14 @@ class TrackerResource(resources.ModelResource):
             else:
                 values.append(field.export(instance))
         return values
+
+    @staticmethod
+    def signatories_of(instance) -> list[tuple[Institution, Person | None]]:
+        if hasattr(instance, "imported_signatories"):
+            return instance.imported_signatories
+        if not instance.pk:
+            return []
+        return [(s.institution, s.person) for s in instance.signatories.all() if s.person_id is not None]
 
     def after_init_instance(self, instance, new, row, **kwargs):
         """Note the row's "before": for the preview, and for an existing record what it holds, so
@@ -868,13 +950,42 @@ class TrackerResource(resources.ModelResource):
                 model.objects.bulk_create(records)
             else:
                 update_changed(records)
-            if self.write_links(records, created=created) and model.search_prefetches:
+            linked = self.write_links(records, created=created)
+            if self.write_signatories(records):
+                linked = True
+            if linked and model.search_prefetches:
                 model.store_search_keys(records)
             self.written += records
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
             records.clear()
+
+    def write_signatories(self, records: list) -> bool:
+        """Set who signed for each party the `signatories` column names (after `write_links`,
+        which wrote the parties): a query to read the signatories, one to add the parties the
+        column adds, one to change the signers. Whether any were written."""
+        wanted = {
+            record.pk: record.imported_signatories for record in records if hasattr(record, "imported_signatories")
+        }
+        if not wanted:
+            return False
+        existing = {
+            (signatory.memorandum_id, signatory.institution_id): signatory
+            for signatory in Signatory.objects.filter(memorandum_id__in=wanted)
+        }
+        added, changed = [], []
+        for memorandum, pairs in wanted.items():
+            for institution, person in pairs:
+                signatory = existing.get((memorandum, institution.pk))
+                if signatory is None:
+                    added.append(Signatory(memorandum_id=memorandum, institution=institution, person=person))
+                elif signatory.person_id != (person.pk if person else None):
+                    signatory.person = person
+                    changed.append(signatory)
+        Signatory.objects.bulk_create(added)
+        Signatory.objects.bulk_update(changed, ["person"])
+        return True
 
     def write_links(self, records: list, *, created: bool) -> bool:
         """Set each many-to-many column of `records` to the file's list, as `set()` would: links
@@ -920,6 +1031,7 @@ class TrackerResource(resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         result.created_on_the_fly = self.created
+        result.warnings = self.warnings
         written = getattr(self, "written", [])
         if not written or kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
@@ -1049,6 +1161,8 @@ class MemorandumResource(TrackerResource):
     country_b = country_field("country_b")
     visit = slug_field("visit", Visit)
     parties = slugs_field("parties", Institution, new_in=by_position("country_a", "country_b"))
+    # No attribute: the signers are written after the row, in write_signatories().
+    signatories = fields.Field(column_name="signatories", widget=SignatoriesWidget())
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
 
@@ -1057,14 +1171,19 @@ class MemorandumResource(TrackerResource):
         fields = (
             "slug",
             "title",
+            "original_title",
+            "original_title_language",
             "kind",
+            "kind_label",
             "legally_binding",
             "status",
             "country_a",
             "country_b",
             "parties",
+            "signatories",
             "signed",
             "signed_at",
+            "exchanged",
             "visit",
             "valid_from",
             "valid_until",
@@ -1073,6 +1192,41 @@ class MemorandumResource(TrackerResource):
             "sources",
         )
         export_order = fields
+
+    def dehydrate_signatories(self, memorandum) -> str:
+        signed = [(signatory.institution, signatory.person) for signatory in memorandum.signatories.all()]
+        return SignatoriesWidget().render([(i, p) for i, p in signed if p is not None])
+
+
+def fulfilment_warnings(commitment: Commitment) -> list[tuple[str, str, str]]:
+    """What looks wrong, though allowed, in how a commitment was kept: by a visit still planned,
+    or by a record dated before the commitment was made. (column, value, warning) each."""
+    warnings = []
+    visit, memorandum = commitment.fulfilled_by_visit, commitment.fulfilled_by_memorandum
+    if visit is not None and visit.status == Visit.Status.PLANNED:
+        warnings.append(
+            (
+                "fulfilled_by_visit",
+                visit.title,
+                _("This visit is still planned, yet it is given as keeping the commitment."),
+            )
+        )
+    made = commitment.origin_visit.date_earliest if commitment.origin_visit else None
+    if commitment.origin_memorandum is not None:
+        made = commitment.origin_memorandum.signed_earliest
+    for column, record, kept in [
+        ("fulfilled_by_visit", visit, visit.date_latest if visit else None),
+        ("fulfilled_by_memorandum", memorandum, memorandum.signed_latest if memorandum else None),
+    ]:
+        if made and kept and kept < made:
+            warnings.append(
+                (
+                    column,
+                    str(record),
+                    _("This record is dated before the commitment was made, yet it is given as keeping it."),
+                )
+            )
+    return warnings
 
 
 class CommitmentResource(TrackerResource):
@@ -1089,6 +1243,16 @@ class CommitmentResource(TrackerResource):
     )
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if (commitment := row_result.instance or getattr(self, "last_commitment", None)) is not None:
+            number = spreadsheet_row(self.imported_dataset, kwargs.get("row_number") or 0)
+            self.warnings += [(number, *warning) for warning in fulfilment_warnings(commitment)]
+
+    def import_instance(self, instance, row, **kwargs):
+        self.last_commitment = instance
+        super().import_instance(instance, row, **kwargs)
 
     class Meta(TrackerResource.Meta):
         model = Commitment

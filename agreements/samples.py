@@ -80,7 +80,11 @@ EXAMPLE = {
             "country_a": "Belarus",
             "country_b": "Oman",
             "parties": "Example Medical University (Belarus)|Example College of Medicine (Oman)",
+            "signatories": (
+                "Example Medical University (Belarus): Example Rector|Example College of Medicine (Oman): Example Dean"
+            ),
             "signed": "2026-02-11",
+            "exchanged": "no",
             "signed_at": "Muscat",
             "visit": "Example: rector's working visit to Muscat",
             "valid_until": "2031",

@@ -20,6 +20,7 @@ from playwright.sync_api import Page
 
 from agreements import urls as tracker_urls
 from agreements.alerts import unsubscribe_token
+from agreements.importing import may_import_workbooks
 from agreements.models import Follow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -110,6 +111,8 @@ def admin_pages(user) -> list[str]:
             pages += [reverse(f"{name}_change", args=[first.pk]), reverse(f"{name}_history", args=[first.pk])]
         if isinstance(model_admin, ImportMixin):
             pages.append(reverse(f"{name}_import"))
+    if may_import_workbooks(user):
+        pages.append(reverse("workbook-import"))
     return pages
 
 

@@ -178,3 +178,70 @@ def test_an_exported_file_imports_again_unchanged(ministry_by):
     assert (result.totals["update"], result.totals["skip"]) == (0, 1)
     result = MemorandumResource().import_data(MemorandumResource().export(), dry_run=True)
     assert not result.has_errors()
+
+
+def test_signers_kinds_of_instrument_and_original_titles(admin_client, tmp_path, ministry_by, ministry_om):
+    header = ["title", "original_title", "original_title_language", "kind", "kind_label", "country_a", "country_b"]
+    header += ["parties", "signatories", "signed", "exchanged"]
+    rows = [
+        [
+            "Letter of intent on oncology",
+            "Письмо о намерениях в области онкологии",
+            "Russian",
+            "letter of intent",
+            "",
+            "BY",
+            "OM",
+            "moh-belarus",
+            "Ministry of Health of Belarus: Dmitry Pinevich|Ministry of Health of Oman: Hilal Al Sabti",
+            "2025",
+            "yes",
+        ],
+        ["Letter of agreement", "", "", "other", "letter of agreement", "BY", "OM", "", "moh-oman", "2025", ""],
+    ]
+    path = write_csv(tmp_path / "m.csv", header, rows)
+    response = preview(admin_client, "memorandum", path)
+    assert response.context["report"].problems == []
+    assert [created.record for created in response.context["report"].created] == [
+        "“Dmitry Pinevich” (dmitry-pinevich, Belarus)",
+        "“Hilal Al Sabti” (hilal-al-sabti, Oman)",
+    ]
+    assert confirm(admin_client, "memorandum", response).status_code == 302
+
+    letter = Memorandum.objects.get(kind="letter-of-intent")
+    assert (letter.exchanged, letter.original_title_language) == (True, "ru")
+    signed = {s.institution: s.person.name for s in letter.signatories.select_related("institution", "person")}
+    assert signed == {ministry_by: "Dmitry Pinevich", ministry_om: "Hilal Al Sabti"}
+    assert list(Memorandum.objects.search("pinevich")) == [letter]
+    page = admin_client.get(letter.get_absolute_url()).content.decode()
+    assert "exchanged by" in page and 'lang="ru"' in page
+    other = Memorandum.objects.get(kind="other")
+    assert other.kind_in_words == "letter of agreement"
+    assert "Letter of agreement" in admin_client.get(other.get_absolute_url()).content.decode()
+
+    exported = MemorandumResource().export()
+    by_title = {row["title"]: row for row in exported.dict}
+    assert by_title["Letter of intent on oncology"]["signatories"] in (
+        "moh-belarus: dmitry-pinevich|moh-oman: hilal-al-sabti",
+        "moh-oman: hilal-al-sabti|moh-belarus: dmitry-pinevich",
+    )
+    result = MemorandumResource().import_data(exported, dry_run=True)
+    assert (result.totals["update"], result.totals["skip"]) == (0, 2)
+
+
+def test_the_preview_warns_of_a_commitment_kept_by_a_planned_visit_or_an_earlier_record(
+    admin_client, tmp_path, forum, memorandum
+):
+    planned = factories.VisitFactory(title="Return visit", status="planned", date="2027")
+    memorandum.signed = "2020"
+    memorandum.save()
+    header = ["title", "origin_visit", "status", "fulfilled_by_visit", "fulfilled_by_memorandum"]
+    rows = [
+        ["Return the visit", forum.slug, "fulfilled", "Return visit", ""],
+        ["Sign an MoU", forum.slug, "fulfilled", "", memorandum.title],
+    ]
+    response = preview(admin_client, "commitment", write_csv(tmp_path / "c.csv", header, rows))
+    assert response.context["report"].problems == []
+    warnings = [(w.row, w.column, w.value) for w in response.context["report"].warnings]
+    assert warnings == [(2, "fulfilled_by_visit", planned.title), (3, "fulfilled_by_memorandum", memorandum.title)]
+    assert "Worth checking" in response.content.decode()

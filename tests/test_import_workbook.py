@@ -157,3 +157,66 @@ def test_the_page_is_linked_from_the_admin_and_each_import_page(admin_client):
 def test_only_those_who_may_import_every_kind_of_record_may_use_it(viewer_client, editor_client):
     assert viewer_client.get(reverse("workbook-import")).status_code in (302, 403)
     assert editor_client.get(reverse("workbook-import")).status_code == 200
+
+
+def test_rows_naming_a_sheet_that_could_not_be_read_say_so(admin_client, belarus, oman):
+    data = workbook_bytes(
+        {
+            "institutions": [
+                ["name", "country", "kind", "colour"],
+                ["Ministry of Health of Oman", "Oman", "ministry", "red"],
+            ],
+            "people": [["name", "country", "institution"], ["Hilal Al Sabti", "Oman", "Ministry of Health of Oman"]],
+        }
+    )
+    workbook = upload(admin_client, data).context["workbook"]
+    [file_problem] = workbook.file_problems
+    assert file_problem.startswith("Sheet “institutions”: Unknown columns: “colour”.")
+    [problem] = workbook.problems
+    assert (problem.sheet, problem.row, problem.reason) == (
+        "people",
+        2,
+        "Refers to row 2 of institutions, which has an error.",
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_clerk_imports_the_workbook_in_a_browser(live_server, page, admin_user, language):
+    from tests.test_accessibility import axe_script, sign_in, violations_here
+
+    page.add_init_script(path=str(axe_script()))
+    sign_in(page, live_server.url, admin_user)
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(live_server.url + reverse("admin:index"))
+    page.click(f"a[href='{reverse('workbook-import')}']")
+    page.set_input_files("input[type=file]", str(OUTCOMES))
+    page.click("form[enctype] input[type=submit]")
+    assert page.locator("#import-preview").is_visible()
+    assert not violations_here(page, page.url)
+    page.click("form[action$='confirm/'] input[type=submit]")
+    assert page.url.endswith(reverse("admin:index"))
+    assert Memorandum.objects.count() == 6
+
+
+def test_a_confirmation_writes_nothing_if_a_record_changed_after_the_preview(admin_client, ministry_om):
+    data = workbook_bytes(
+        {
+            "institutions": [
+                ["slug", "name", "country", "kind"],
+                ["moh-oman", "Ministry of Health", "Oman", "ministry"],
+            ],
+            "sectors": [["name"], ["Nursing"]],
+        }
+    )
+    response = upload(admin_client, data)
+    ministry_om.website = "https://moh.gov.om"
+    ministry_om.save()
+
+    refused = confirm(admin_client, response)
+    assert refused.status_code == 302
+    [message] = [str(m) for m in refused.wsgi_request._messages]
+    assert message.startswith("Sheet “institutions”: Nothing was imported: the file would overwrite records")
+    ministry_om.refresh_from_db()
+    assert ministry_om.name == "Ministry of Health of Oman"
+    assert not Sector.objects.exists()

@@ -21,6 +21,7 @@ from ..history import decoded
 from .base import (
     BilateralQuerySet,
     ChainQuerySet,
+    Language,
     SluggedModel,
     SlugManager,
     TrackerModel,
@@ -415,7 +416,12 @@ class MemorandumQuerySet(BilateralQuerySet):
 
     def for_export(self) -> MemorandumQuerySet:
         """What MemorandumResource reads, joined and prefetched."""
-        return self.select_related("country_a", "country_b", "visit").prefetch_related("parties", "sectors", "sources")
+        return self.select_related("country_a", "country_b", "visit").prefetch_related(
+            "parties",
+            models.Prefetch("signatories", queryset=Signatory.objects.select_related("institution", "person")),
+            "sectors",
+            "sources",
+        )
 
 
 @keeps_history("signatories", "outgoing_relations")
@@ -430,6 +436,11 @@ class Memorandum(SluggedModel):
         CONTRACT = "contract", _("contract")
         PROTOCOL = "protocol", _("protocol")
         ROADMAP = "roadmap", _("roadmap or action plan")
+        DECLARATION_OF_INTENT = "declaration-of-intent", _("declaration of intent")
+        LETTER_OF_INTENT = "letter-of-intent", _("letter of intent")
+        WORK_PLAN = "work-plan", _("work plan")
+        EXCHANGE_OF_LETTERS = "exchange-of-letters", _("exchange of letters")
+        TECHNICAL_AGREEMENT = "technical-agreement", _("technical agreement")
         OTHER = "other", _("other instrument")
 
     class Status(models.TextChoices):
@@ -440,7 +451,22 @@ class Memorandum(SluggedModel):
         TERMINATED = "terminated", pgettext_lazy("memorandum status", "terminated")
 
     title = models.CharField(_("title"), max_length=300)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    original_title = models.CharField(
+        _("original title"), max_length=300, blank=True, help_text=_("The title in the language it was signed in.")
+    )
+    original_title_language = models.CharField(
+        _("language of the original title"), max_length=8, choices=Language.choices, blank=True
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    kind_label = models.CharField(
+        _("what it calls itself"),
+        max_length=120,
+        blank=True,
+        help_text=_("For an instrument of another kind: its own word for itself (“letter of agreement”)."),
+    )
+    exchanged = models.BooleanField(
+        _("exchanged"), default=False, help_text=_("Exchanged at a ceremony rather than signed there.")
+    )
     legally_binding = models.BooleanField(
         _("legally binding"), null=True, blank=True, help_text=_("Leave unknown when the sources do not say.")
     )
@@ -520,6 +546,13 @@ class Memorandum(SluggedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:memorandum-detail", args=[self.slug])
+
+    @property
+    def kind_in_words(self) -> str:
+        """The kind as the page shows it: an instrument of another kind by its own word for itself."""
+        if self.kind == self.Kind.OTHER and self.kind_label:
+            return self.kind_label
+        return str(self.get_kind_display())
 
     def slug_source(self) -> str:
         return self.title
