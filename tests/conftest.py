@@ -26,6 +26,15 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """A request leaves its reader's language active in the thread; each test starts in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def belarus(db):
     return factories.CountryFactory(code="BY")
