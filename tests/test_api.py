@@ -119,6 +119,8 @@ def test_an_unknown_record_or_address_is_a_problem_in_json(chain, viewer_api):
         assert response.status_code == 404, url
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["status"] == 404
+    nul = viewer_api.get(f"{API}/memoranda/", {"q": "a\x00b"})
+    assert (nul.status_code, nul["Content-Type"]) == (400, "application/problem+json")
 
 
 # ---------------------------------------------------------------- the site's filters
