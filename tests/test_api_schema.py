@@ -77,6 +77,10 @@ def test_the_docs_are_served_from_our_own_files_under_the_strict_policy(live_ser
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("script-src-attr")[0]
     html = page.text
     assert "cdn" not in html.lower()
+    # Its one inline style carries the page's nonce, which the policy names.
+    assert "<style>" not in html
+    nonce = html.split('<style nonce="')[1].split('"')[0]
+    assert f"'nonce-{nonce}'" in policy.split("style-src ")[1].split(";")[0]
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert requests.get(f"{live_server.url}/static/drf_spectacular_sidecar/swagger-ui-dist/{asset}", timeout=30).ok
