@@ -328,6 +328,9 @@ def main() -> None:
         Result("Memoranda, deep page", "/memoranda/?page=2"),  # the page number is found below
         Result("Admin changelist, same filter", f"/admin/agreements/memorandum/?{admin_query}"),
         Result("Admin changelist, unfiltered", "/admin/agreements/memorandum/"),
+        Result("API memoranda, unfiltered", "/api/v1/memoranda/"),
+        Result("API memoranda, sector + country", f"/api/v1/memoranda/?{filter_query}"),
+        Result("API memorandum", f"/api/v1/memoranda/{memorandum.slug}/"),
     ]
 
     log("== counting queries per page (Django test client, in process): first request, then again")

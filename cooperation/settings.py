@@ -232,7 +232,7 @@ EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 20_000)
 # /api/v1/: Django REST framework, described by drf-spectacular. A script signs in with a personal
 # token (`Authorization: Token …`, made on the user's token page); a browser with its session.
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "2000/hour")
-API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 25)  # as the list pages
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "agreements.api.access.TokenAuthentication",

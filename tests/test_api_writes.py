@@ -190,3 +190,45 @@ def test_requests_are_throttled_per_token(chain, viewer_user, settings):
     first, second = token_client(viewer_user), token_client(viewer_user)
     assert [first.get(f"{API}/sectors/").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert second.get(f"{API}/sectors/").status_code == 200
+
+
+# ---------------------------------------------------------------- the role matrix, on every endpoint
+
+ENDPOINTS = [
+    "countries",
+    "sectors",
+    "institutions",
+    "people",
+    "sources",
+    "visits",
+    "memoranda",
+    "memorandum-relations",
+    "commitments",
+]
+
+
+def results_of(response) -> list[dict]:
+    assert response.status_code == 200
+    return response.json()["results"]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_endpoint_keeps_the_role_matrix(chain, make_member, endpoint):
+    """Viewers and Analysts read only; Editors also add and change (an empty body is then refused
+    for its values, not for the role); only Administrators delete, deleting a record's parts aside."""
+    listed = results_of(token_client(make_member("Viewer", f"v-{endpoint}")).get(f"{API}/{endpoint}/"))
+    record = listed[0]["url"]
+    expected = {
+        "Viewer": (200, 403, 403, 403),
+        "Analyst": (200, 403, 403, 403),
+        "Administrator": (200, 400, 400, None),  # its deletes: test_only_administrators_delete…
+        "Editor": (200, 400, 400, 204 if endpoint == "memorandum-relations" else 403),
+    }
+    for role, (read, add, change, delete) in expected.items():
+        client = token_client(make_member(role, f"{role}-{endpoint}"))
+        etag = client.get(record)["ETag"]
+        assert client.get(record).status_code == read, role
+        assert post(client, endpoint, {}).status_code == add, role
+        assert client.put(record, {}, content_type="application/json", headers={"If-Match": etag}).status_code == change
+        if delete is not None:
+            assert client.delete(record, headers={"If-Match": etag}).status_code == delete, role

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -101,8 +102,9 @@ def problem_details(exc, context):
     return response
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs) -> JsonResponse:
-    """An address under /api/v1/ that names no endpoint."""
+    """An address under /api/v1/ that names no endpoint (whatever the method: nothing is written)."""
     return JsonResponse(problem(404, _("There is no such endpoint.")), status=404, content_type=MEDIA_TYPE)
 
 

@@ -23,5 +23,6 @@ urlpatterns = [
     # The description of the API is open to all: it holds no records.
     path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path("docs/", login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
-    re_path(r"^.*$", login_not_required(problems.not_found)),
+    # Anything else under /api/v1/ (even an address with a line break in it) answers in JSON too.
+    re_path(r"", login_not_required(problems.not_found)),
 ]

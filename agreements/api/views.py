@@ -12,7 +12,7 @@ import django_filters
 import reversion
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -58,13 +58,39 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-class NamedFilter(django_filters.FilterSet):
-    """Institutions, people and sources: a search in any of their names (as the site's suggestions)."""
+class InstitutionSearch(django_filters.FilterSet):
+    """Institutions and people: a search in any of their names, in any language or script."""
 
     q = django_filters.CharFilter(method="filter_q")
 
+    class Meta:
+        model = Institution
+        fields: list[str] = []
+
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+
+class PersonSearch(InstitutionSearch):
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+
+class SourceSearch(django_filters.FilterSet):
+    """Sources: words of their title, publisher or reference."""
+
+    q = django_filters.CharFilter(method="filter_q")
+
+    class Meta:
+        model = Source
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= Q(title__icontains=word) | Q(publisher__icontains=word) | Q(reference__icontains=word)
+        return queryset.filter(condition)
 
 
 @extend_schema_view(
@@ -103,7 +129,7 @@ class RecordViewSet(viewsets.ModelViewSet):
             record = serializer.save()
             self.note_revision(_("Added through the API."))
         response = self.answer(self.fresh(record), status=201)
-        response["Location"] = response.data["url"]
+        response["Location"] = str(response.data["url"])
         return response
 
     def update(self, request, *args, **kwargs):
@@ -167,9 +193,7 @@ class InstitutionViewSet(RecordViewSet):
         "alternative_names", "children", "people", "sources"
     )
     serializer_class = serializers.InstitutionSerializer
-    filterset_class = type(
-        "InstitutionFilter", (NamedFilter,), {"Meta": type("Meta", (), {"model": Institution, "fields": []})}
-    )
+    filterset_class = InstitutionSearch
 
 
 class PersonViewSet(RecordViewSet):
@@ -177,7 +201,7 @@ class PersonViewSet(RecordViewSet):
 
     queryset = Person.objects.select_related("country", "institution").prefetch_related("alternative_names", "sources")
     serializer_class = serializers.PersonSerializer
-    filterset_class = type("PersonFilter", (NamedFilter,), {"Meta": type("Meta", (), {"model": Person, "fields": []})})
+    filterset_class = PersonSearch
 
 
 class SourceViewSet(RecordViewSet):
@@ -185,7 +209,7 @@ class SourceViewSet(RecordViewSet):
 
     queryset = Source.objects.all()
     serializer_class = serializers.SourceSerializer
-    filterset_class = type("SourceFilter", (NamedFilter,), {"Meta": type("Meta", (), {"model": Source, "fields": []})})
+    filterset_class = SourceSearch
 
 
 class VisitViewSet(RecordViewSet):
