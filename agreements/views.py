@@ -19,6 +19,7 @@ from .access import browse_required, export_required
 from .caching import cached
 from .filters import CommitmentFilter, InForceOnForm, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
+from .fuzzydates import describe
 from .models import Commitment, Country, Institution, Memorandum, Visit
 from .overview import overview_figures
 from .resources import CommitmentResource, MemorandumResource, VisitResource
@@ -240,6 +241,7 @@ def pair_detail(request, code: str, partner: str):
         "timeline": page.object_list,
         "as_of": as_of,
         "in_force_day": in_force_day,
+        "in_force_day_in_words": describe(in_force_day.isoformat()),
         "in_force": in_force_shown[:DOSSIER_IN_FORCE],
         "in_force_count": len(in_force_shown) if len(in_force_shown) <= DOSSIER_IN_FORCE else in_force.count(),
     }
