@@ -21,6 +21,7 @@ from .caching import cached
 from .comparison import CompareForm, compare_options, comparison, comparison_rows, partners_fulfilment_chart
 from .filters import CommitmentFilter, InForceOnForm, InstitutionFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
+from .fuzzydates import describe
 from .models import Commitment, Country, Institution, Memorandum, Person, Sector, Source, Visit
 from .overview import fulfilment_chart, overview_figures
 from .resources import CommitmentResource, MemorandumResource, VisitResource
@@ -305,6 +306,7 @@ def pair_detail(request, code: str, partner: str):
         "timeline": page.object_list,
         "as_of": as_of,
         "in_force_day": in_force_day,
+        "in_force_day_in_words": describe(in_force_day.isoformat()),
         "in_force": in_force_shown[:DOSSIER_IN_FORCE],
         "in_force_count": len(in_force_shown) if len(in_force_shown) <= DOSSIER_IN_FORCE else in_force.count(),
     }
