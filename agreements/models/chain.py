@@ -25,7 +25,18 @@ from .base import (
     search_keys_field,
 )
 from .people import Institution, Person
-from .reference import Country, Sector, Source
+from .reference import Country, Sector, Source, count_subquery
+
+
+def commitment_counts(origin: str) -> dict:
+    """Annotations counting the commitments made at the record (`origin`: "origin_visit" or
+    "origin_memorandum"), those kept and those still open, each in a subquery of its own."""
+    made = Commitment.objects.filter(**{origin: OuterRef("pk")})
+    return {
+        "commitments_made": count_subquery(made),
+        "commitments_kept": count_subquery(made.filter(status=Commitment.Status.FULFILLED)),
+        "commitments_open": count_subquery(made.unresolved()),
+    }
 
 
 class VisitQuerySet(BilateralQuerySet):
@@ -62,6 +73,27 @@ class VisitQuerySet(BilateralQuerySet):
         """What VisitResource reads, joined and prefetched."""
         return self.select_related("host_country", "guest_country", "leader").prefetch_related(
             "participants", "people_met", "institutions", "sectors", "sources"
+        )
+
+    def for_report(self, today: datetime.date | None = None) -> VisitQuerySet:
+        """What a report of the list reads (`agreements.reports`): the list's joins, everyone's and
+        every institution's names, the memoranda signed, the commitments it kept with their
+        origins, and its commitments counted."""
+        return (
+            self.for_list(today)
+            .prefetch_related(
+                "leader__alternative_names",
+                "participants__alternative_names",
+                "people_met__alternative_names",
+                "institutions__alternative_names",
+                "sources",
+                "memoranda",
+                models.Prefetch(
+                    "fulfilled_commitments",
+                    queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+                ),
+            )
+            .annotate(**commitment_counts("origin_visit"))
         )
 
     def for_detail(self) -> VisitQuerySet:
@@ -323,6 +355,26 @@ class MemorandumQuerySet(BilateralQuerySet):
         no_sector = Value(None, output_field=models.CharField())
         without = by_year.filter(sectors__isnull=True).values_list("year", no_sector).annotate(n=Count("pk"))
         return sorted(in_sectors.union(without, all=True), key=lambda row: (row[0] or 0, row[1] or ""))
+
+    def for_report(self, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """What a report of the list reads (`agreements.reports`): the list's joins and annotations,
+        the signatories by name, the sources, the commitments it kept with their origins, and its
+        commitments counted."""
+        signatories = Signatory.objects.select_related("institution", "person").prefetch_related(
+            "institution__alternative_names", "person__alternative_names"
+        )
+        return (
+            self.for_list(today)
+            .prefetch_related(
+                models.Prefetch("signatories", queryset=signatories),
+                "sources",
+                models.Prefetch(
+                    "fulfilled_commitments",
+                    queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+                ),
+            )
+            .annotate(**commitment_counts("origin_memorandum"))
+        )
 
     def for_export(self) -> MemorandumQuerySet:
         """What MemorandumResource reads, joined and prefetched."""
@@ -663,6 +715,13 @@ class CommitmentQuerySet(ChainQuerySet):
             "fulfilled_by_memorandum",
         )
 
+    def for_report(self, today: datetime.date | None = None) -> CommitmentQuerySet:
+        """What a report of the list reads (`agreements.reports`): the list's joins, and who is
+        responsible, by name."""
+        return self.for_list(today).prefetch_related(
+            "responsible_countries", "responsible_institutions__alternative_names", "sectors", "sources"
+        )
+
     def for_export(self) -> CommitmentQuerySet:
         """What CommitmentResource reads, joined and prefetched."""
         return self.select_related(
@@ -779,6 +838,12 @@ class Commitment(SluggedModel):
     @property
     def fulfilled_by(self) -> Visit | Memorandum | None:
         return self.fulfilled_by_visit or self.fulfilled_by_memorandum
+
+    def origin_countries(self) -> list[Country]:
+        """The two countries of the visit or memorandum it was made at (joined by `for_list`)."""
+        if self.origin_visit_id:
+            return [self.origin_visit.host_country, self.origin_visit.guest_country]
+        return [self.origin_memorandum.country_a, self.origin_memorandum.country_b]
 
     @property
     def due_in_words(self) -> str:

@@ -247,3 +247,9 @@ class Source(SluggedModel):
     @property
     def published_in_words(self) -> str:
         return describe(self.published)
+
+    @property
+    def citation(self) -> str:
+        """How a reader is told of the source: its title, publisher and date, never a file name."""
+        parts = [part for part in (self.publisher, describe(self.published) if self.published else "") if part]
+        return f"{self.title} — {', '.join(parts)}" if parts else self.title
