@@ -170,7 +170,11 @@ def _day(date_obj) -> str:
 
 
 def _month(date_obj) -> str:
-    return format_date(_as_date(date_obj), pgettext("fuzzy date: a month, as a Django date format", "F Y"))
+    text = format_date(_as_date(date_obj), pgettext("fuzzy date: a month, as a Django date format", "F Y"))
+    # Django's month names are capitalised; Russian writes them in lower case within a sentence.
+    if pgettext("fuzzy date: are month names written in lower case? answer yes or no", "no") == "yes":
+        text = text[:1].lower() + text[1:]
+    return text
 
 
 def _range_start(date_obj) -> str:

@@ -62,7 +62,7 @@ def named(record) -> str:
 
 def with_origin(commitment: Commitment) -> str:
     """A commitment, with where it was made: "Link the cancer centres (Business forum)"."""
-    return f"{commitment.title} ({commitment.origin})"
+    return f"{commitment} ({commitment.origin})"
 
 
 def sources(record) -> str:
@@ -99,7 +99,7 @@ def memorandum_columns() -> list[Column]:
         Column(_("Commitments open"), lambda m: m.commitments_open),
         Column(_("Overdue commitments"), lambda m: yes_no(m.has_overdue)),
         Column(_("What led to it"), lambda m: listed(map(with_origin, m.fulfilled_commitments.all())), True),
-        Column(_("Summary"), lambda m: m.summary, True),
+        Column(_("Summary"), lambda m: m.localized("summary"), True),
         Column(_("Sources"), sources, True),
     ]
 
@@ -124,7 +124,7 @@ def visit_columns() -> list[Column]:
         Column(_("Commitments open"), lambda v: v.commitments_open),
         Column(_("Overdue commitments"), lambda v: yes_no(v.has_overdue)),
         Column(_("What led to it"), lambda v: listed(map(with_origin, v.fulfilled_commitments.all())), True),
-        Column(_("Summary"), lambda v: v.summary, True),
+        Column(_("Summary"), lambda v: v.localized("summary"), True),
         Column(_("Sources"), sources, True),
     ]
 
@@ -141,7 +141,7 @@ def commitment_columns(today: datetime.date) -> list[Column]:
         Column(_("Responsible countries"), lambda c: listed(map(named, c.responsible_countries.all()))),
         Column(_("Responsible institutions"), lambda c: listed(map(named, c.responsible_institutions.all())), True),
         Column(_("Sectors"), lambda c: listed(c.sectors.all())),
-        Column(_("Details"), lambda c: c.details, True),
+        Column(_("Details"), lambda c: c.localized("details"), True),
         Column(_("Sources"), sources, True),
     ]
 

@@ -562,7 +562,20 @@ class SectorResource(TrackerResource):
 class SourceResource(TrackerResource):
     class Meta(TrackerResource.Meta):
         model = Source
-        fields = ("slug", "title", "publisher", "language", "published", "url", "reference", "summary")
+        fields = (
+            "slug",
+            "title",
+            "title_ru",
+            "title_ar",
+            "publisher",
+            "language",
+            "published",
+            "url",
+            "reference",
+            "summary",
+            "summary_ru",
+            "summary_ar",
+        )
         export_order = fields
 
 
@@ -609,6 +622,8 @@ class VisitResource(TrackerResource):
         fields = (
             "slug",
             "title",
+            "title_ru",
+            "title_ar",
             "kind",
             "status",
             "host_country",
@@ -621,6 +636,8 @@ class VisitResource(TrackerResource):
             "institutions",
             "sectors",
             "summary",
+            "summary_ru",
+            "summary_ar",
             "sources",
         )
         export_order = fields
@@ -639,6 +656,8 @@ class MemorandumResource(TrackerResource):
         fields = (
             "slug",
             "title",
+            "title_ru",
+            "title_ar",
             "kind",
             "legally_binding",
             "status",
@@ -651,6 +670,8 @@ class MemorandumResource(TrackerResource):
             "valid_until",
             "sectors",
             "summary",
+            "summary_ru",
+            "summary_ar",
             "sources",
         )
         export_order = fields
@@ -673,7 +694,11 @@ class CommitmentResource(TrackerResource):
         fields = (
             "slug",
             "title",
+            "title_ru",
+            "title_ar",
             "details",
+            "details_ru",
+            "details_ar",
             "origin_visit",
             "origin_memorandum",
             "responsible_countries",

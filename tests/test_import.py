@@ -226,11 +226,17 @@ def test_alternative_names_round_trip_and_a_bad_one_names_its_column(admin_clien
     assert ministry_by.alternative_names.count() == 2
 
 
+def memorandum_row(**values) -> list[str]:
+    """A row of the memorandum import: a signed MoU of 2024 with Oman, with `values` in its columns."""
+    values = {"kind": "mou", "status": "signed", "country_b": "OM", "signed": "2024", **values}
+    return [values.get(column, "") for column in MemorandumResource.Meta.fields]
+
+
 def test_the_resource_itself_writes_nothing_when_one_row_is_bad(belarus, oman):
     import tablib
 
-    good = ["fine-mou", "A fine MoU", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "", "", ""]
-    bad = ["bad-mou", "A bad MoU", "mou", "", "signed", "XX", "OM", "", "2024", "", "", "", "", "", ""]
+    good = memorandum_row(slug="fine-mou", title="A fine MoU", country_a="BY")
+    bad = memorandum_row(slug="bad-mou", title="A bad MoU", country_a="XX")
     dataset = tablib.Dataset(good, bad, headers=list(MemorandumResource.Meta.fields))
     result = MemorandumResource().import_data(dataset, dry_run=False, use_transactions=True)
     assert result.has_validation_errors()
@@ -242,10 +248,7 @@ def test_natural_keys_are_looked_up_once_per_import(belarus, oman, sectors):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    rows = [
-        [f"mou-{n}", f"MoU {n}", "mou", "", "signed", "BY", "OM", "", "2024", "", "", "", "oncology", "", ""]
-        for n in range(30)
-    ]
+    rows = [memorandum_row(slug=f"mou-{n}", title=f"MoU {n}", country_a="BY", sectors="oncology") for n in range(30)]
     dataset = tablib.Dataset(*rows, headers=list(MemorandumResource.Meta.fields))
     with CaptureQueriesContext(connection) as queries:
         result = MemorandumResource().import_data(dataset, dry_run=True)

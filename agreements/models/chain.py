@@ -20,6 +20,7 @@ from .base import (
     SluggedModel,
     SlugManager,
     TrackerModel,
+    TranslatedContent,
     keeps_history,
     one_year_before,
     search_keys_field,
@@ -134,7 +135,7 @@ class VisitQuerySet(BilateralQuerySet):
 
 
 @keeps_history()
-class Visit(SluggedModel):
+class Visit(TranslatedContent, SluggedModel):
     """Any bilateral meeting: a state visit, a ministerial visit, a forum, an ambassador's call."""
 
     class Kind(models.TextChoices):
@@ -154,6 +155,8 @@ class Visit(SluggedModel):
         CANCELLED = "cancelled", pgettext_lazy("visit status", "cancelled")
 
     title = models.CharField(_("title"), max_length=300)
+    title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.HELD)
     host_country = models.ForeignKey(
@@ -193,6 +196,8 @@ class Visit(SluggedModel):
     )
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="visits")
     summary = models.TextField(_("summary"), blank=True)
+    summary_ru = models.TextField(_("summary in Russian"), blank=True)
+    summary_ar = models.TextField(_("summary in Arabic"), blank=True)
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="visits")
     search_text = search_keys_field()
 
@@ -220,8 +225,10 @@ class Visit(SluggedModel):
             ),
         ]
 
+    translated_fields = ("title", "summary")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localized("title")
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:visit-detail", args=[self.slug])
@@ -243,7 +250,11 @@ class Visit(SluggedModel):
     def search_words(self) -> list[str]:
         """Its own texts and the names, in every language, of the institutions and people taking part
         and of the people met."""
-        words = [self.title, self.summary, self.city, *(self.leader.names() if self.leader_id else [])]
+        words = [
+            *self.in_every_language("title", "summary"),
+            self.city,
+            *(self.leader.names() if self.leader_id else []),
+        ]
         if self.pk:
             for named in [*self.institutions.all(), *self.participants.all(), *self.people_met.all()]:
                 words += named.names()
@@ -382,7 +393,7 @@ class MemorandumQuerySet(BilateralQuerySet):
 
 
 @keeps_history("signatories", "outgoing_relations")
-class Memorandum(SluggedModel):
+class Memorandum(TranslatedContent, SluggedModel):
     """Any bilateral instrument: MoU, agreement, joint statement, programme, contract, protocol."""
 
     class Kind(models.TextChoices):
@@ -403,6 +414,8 @@ class Memorandum(SluggedModel):
         TERMINATED = "terminated", pgettext_lazy("memorandum status", "terminated")
 
     title = models.CharField(_("title"), max_length=300)
+    title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     legally_binding = models.BooleanField(
         _("legally binding"), null=True, blank=True, help_text=_("Leave unknown when the sources do not say.")
@@ -434,6 +447,8 @@ class Memorandum(SluggedModel):
     valid_until = FuzzyDateField(_("valid until"))
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="memoranda")
     summary = models.TextField(_("summary"), blank=True)
+    summary_ru = models.TextField(_("summary in Russian"), blank=True)
+    summary_ar = models.TextField(_("summary in Arabic"), blank=True)
     related = models.ManyToManyField(
         "self",
         through="MemorandumRelation",
@@ -474,8 +489,10 @@ class Memorandum(SluggedModel):
             ),
         ]
 
+    translated_fields = ("title", "summary")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localized("title")
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:memorandum-detail", args=[self.slug])
@@ -491,7 +508,7 @@ class Memorandum(SluggedModel):
 
     def search_words(self) -> list[str]:
         """Its own texts and the names, in every language, of its parties and signers."""
-        words = [self.title, self.summary, self.signed_at]
+        words = [*self.in_every_language("title", "summary"), self.signed_at]
         if self.pk:
             for signatory in self.signatories.all():
                 words += signatory.institution.names() + (signatory.person.names() if signatory.person_id else [])
@@ -730,7 +747,7 @@ class CommitmentQuerySet(ChainQuerySet):
 
 
 @keeps_history()
-class Commitment(SluggedModel):
+class Commitment(TranslatedContent, SluggedModel):
     """A follow-up step promised at a visit or in a memorandum, and what later kept it."""
 
     class Status(models.TextChoices):
@@ -741,7 +758,11 @@ class Commitment(SluggedModel):
         CANCELLED = "cancelled", pgettext_lazy("commitment status", "cancelled")
 
     title = models.CharField(_("what was promised"), max_length=300)
+    title_ru = models.CharField(_("what was promised, in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("what was promised, in Arabic"), max_length=300, blank=True)
     details = models.TextField(_("details"), blank=True)
+    details_ru = models.TextField(_("details in Russian"), blank=True)
+    details_ar = models.TextField(_("details in Arabic"), blank=True)
     origin_visit = models.ForeignKey(
         Visit,
         verbose_name=_("made at visit"),
@@ -822,8 +843,10 @@ class Commitment(SluggedModel):
             ),
         ]
 
+    translated_fields = ("title", "details")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localized("title")
 
     def get_absolute_url(self) -> str:
         return f"{self.origin.get_absolute_url()}#commitment-{self.slug}"
@@ -853,7 +876,7 @@ class Commitment(SluggedModel):
 
     def search_words(self) -> list[str]:
         """What was promised, its details, and the names of the institutions responsible for it."""
-        words = [self.title, self.details]
+        words = self.in_every_language("title", "details")
         if self.pk:
             for institution in self.responsible_institutions.all():
                 words += institution.names()

@@ -4,8 +4,9 @@ arrows in the reader's language and direction."""
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
 
@@ -72,3 +73,24 @@ def local_name(record) -> str:
     if shown == record.name:
         return format_html("<bdi>{}</bdi>", shown)
     return format_html('<bdi>{}</bdi> <span class="original-name">(<bdi>{}</bdi>)</span>', shown, record.name)
+
+
+@register.simple_tag
+def translated(record, field: str, lines: bool = False) -> str:
+    """A record's `field` (a title, a summary) in the reader's language; without a translation
+    in it, the original, marked as English and keeping its own direction. `lines`: keep the
+    text's line breaks."""
+    text = record.localized(field)
+    shown = linebreaksbr(text, autoescape=True) if lines else conditional_escape(text)
+    if record.shows_original(field):
+        return format_html('<span lang="{}" dir="auto">{}</span>', record.original_language, shown)
+    return shown
+
+
+@register.simple_tag
+def original_mark(record, field: str) -> str:
+    """“original in English” beside a text shown untranslated in the reader's language."""
+    if record.shows_original(field):
+        mark = _("original in English") if record.original_language == "en" else _("original")
+        return format_html('<span class="original-mark">({})</span>', mark)
+    return ""
