@@ -94,3 +94,33 @@ def test_the_admins_date_examples_read_left_to_right_in_arabic(arabic_site, page
     assert year["left"] < hyphen["left"]  # "2025-10", as typed, never "10-2025"
     assert month["left"] < question["left"]  # "2025-10?", the mark after the month
     assert page.locator("#id_signed").get_attribute("dir") == "ltr"
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "sector", "signed"),
+    [
+        ("en", "Memorandum of understanding between the N.N. Alexandrov", "Healthcare", "6 Oct 2025"),
+        ("ru", "Меморандум о взаимопонимании между Национальным онкологическим", "Здравоохранение", "6 октября 2025"),
+        ("ar", "مذكرة تفاهم بين المركز الوطني للأورام", "الرعاية الصحية", "6 أكتوبر 2025"),
+    ],
+)
+def test_the_seed_reads_in_each_language(live_server, page: Page, admin_user, language, title, sector, signed):
+    from tests.test_browser import seeded_memorandum
+
+    memorandum = seeded_memorandum()
+    client = Client()
+    client.force_login(admin_user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [
+            {"name": session.key, "value": session.value, "url": live_server.url},
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+        ]
+    )
+    page.goto(f"{live_server.url}{memorandum.get_absolute_url()}")
+    assert page.locator("h1").inner_text().startswith(title)
+    assert signed in page.locator("dl.facts").inner_text()
+    page.goto(f"{live_server.url}/memoranda/?sector=oncology")
+    assert title in page.locator(".record-title").first.inner_text()
+    page.goto(live_server.url)
+    assert sector in page.locator(".legend").inner_text()

@@ -181,3 +181,26 @@ def test_report_query_count_does_not_grow_with_rows(client, crowded, django_asse
         response = client.get(f"/memoranda/report.{fmt}")
     assert response.status_code == 200
     content(response)
+
+
+def test_the_seeds_russian_report_of_oncology_with_oman_reads_without_codes(client, db):
+    from django.core.management import call_command
+
+    from agreements.models import Commitment, Institution, Memorandum, Person, Sector, Source, Visit
+
+    call_command("seed", verbosity=0)
+    book = workbook(client.get("/memoranda/report.xlsx", {"sector": "oncology", "country": "OM", "lang": "ru"}))
+    rows = as_dicts(book.active)
+    assert rows and {row["Вторая страна"] for row in rows} | {row["Первая страна"] for row in rows} >= {"Оман"}
+    assert any(row["Подписан"] == "6 октября 2025" for row in rows)
+    slugs = {
+        slug
+        for model in (Commitment, Institution, Memorandum, Person, Sector, Source, Visit)
+        for slug in model.objects.values_list("slug", flat=True)
+    }
+    edtf = re.compile(r"\b\d{4}-(2[1-4]|\d\d-\d\d)\b|\b(BY|OM)\b")
+    for line in cells(book.active) + cells(book.worksheets[0]):
+        for value in line:
+            if isinstance(value, str):
+                assert not edtf.search(value), value
+                assert not any(re.search(rf"(?<![\w-]){re.escape(slug)}(?![\w-])", value) for slug in slugs), value
