@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "reversion",
-    "axes",
+    "agreements.apps.SignInAttemptsConfig",  # django-axes
     "csp",
     "agreements",
 ]

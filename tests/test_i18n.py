@@ -383,3 +383,27 @@ def test_a_language_can_be_chosen_before_signing_in(db):
     response = client.post("/i18n/setlang/", {"language": "ru", "next": reverse("login")})
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert '<html lang="ru"' in client.get(reverse("login")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "visits", "memoranda"),
+    [
+        ("en", "2</span> visits", "2</span> memoranda"),
+        ("ru", "2</span> визита", "2</span> меморандума"),
+        ("ar", "2</span> زيارتان", "2</span> مذكرتا تفاهم"),
+    ],
+)
+def test_counts_take_the_plural_form_of_each_language(client, chain, language, visits, memoranda):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for page in ("/", "/countries/BY/OM/"):
+        html = client.get(page).content.decode()
+        assert visits in html and memoranda in html, page
+
+
+def test_the_admin_names_the_sign_in_attempts_in_the_readers_language(admin_client):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200, response
+    html = response.content.decode()
+    assert "محاولات تسجيل الدخول" in html
+    assert not re.search(r">\s*Axes\s*<", html, re.IGNORECASE)
