@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from agreements.models import Commitment, Sector, Visit
+from tests import factories
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = ["ru", "ar"]
@@ -407,3 +408,18 @@ def test_the_admin_names_the_sign_in_attempts_in_the_readers_language(admin_clie
     html = response.content.decode()
     assert "محاولات تسجيل الدخول" in html
     assert not re.search(r">\s*Axes\s*<", html, re.IGNORECASE)
+
+
+def test_a_joint_statements_badge_names_its_kind(client, chain):
+    from agreements.models import Memorandum
+
+    factories.MemorandumFactory(
+        title="Joint statement",
+        kind=Memorandum.Kind.JOINT_STATEMENT,
+        country_a=chain["belarus"],
+        country_b=chain["oman"],
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    html = client.get("/countries/BY/OM/").content.decode()
+    assert '<span class="badge badge--kind">بيان مشترك</span>' in html
+    assert '<span class="badge badge--kind">زيارة دولة</span>' in html
