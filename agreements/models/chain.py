@@ -371,8 +371,10 @@ class MemorandumQuerySet(BilateralQuerySet):
         """What a report of the list reads (`agreements.reports`): the list's joins and annotations,
         the signatories by name, the sources, the commitments it kept with their origins, and its
         commitments counted."""
-        signatories = Signatory.objects.select_related("institution", "person").prefetch_related(
-            "institution__alternative_names", "person__alternative_names"
+        signatories = (
+            Signatory.objects.select_related("institution", "person")
+            .prefetch_related("institution__alternative_names", "person__alternative_names")
+            .order_by("institution__country", "institution__name")
         )
         return (
             self.for_list(today)
