@@ -1,12 +1,5 @@
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
-
-
-class SignInAttemptsConfig(AxesAppConfig):
-    """django-axes, under a name the admin can show in the reader's language (it has none)."""
-
-    verbose_name = _("Sign-in attempts")
 
 
 class AgreementsConfig(AppConfig):

@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "reversion",
-    "agreements.apps.SignInAttemptsConfig",  # django-axes
+    "agreements.sign_in_attempts.SignInAttemptsConfig",  # django-axes
     "csp",
     "agreements",
 ]
