@@ -39,7 +39,9 @@ from . import history, models, resources, stale_imports
 from .access import EXPORT
 from .admin_actions import BULK_ACTIONS
 from .formats import FORMATS
+from .fuzzydates import FuzzyDateField
 from .importing import ImportPages
+from .models.base import TRANSLATION_LANGUAGES
 
 admin.site.site_header = _("Cooperation tracker administration")
 admin.site.site_title = _("Cooperation tracker")
@@ -605,6 +607,20 @@ class TrackerAdmin(CheckedRelatedFields, ImportPages, ImportExportModelAdmin, Re
     form = EditConflictForm
     history_latest_first = True
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Each text box in the direction of its language: a translation's in its own language,
+        the original's in the direction of whatever is typed (an EDTF date, an Arabic name)."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, db_models.CharField | db_models.TextField):
+            language = db_field.name.rpartition("_")[2]
+            if language in TRANSLATION_LANGUAGES:
+                field.widget.attrs.update(lang=language, dir="rtl" if language == "ar" else "ltr")
+            elif isinstance(db_field, FuzzyDateField):
+                field.widget.attrs["dir"] = "ltr"  # an EDTF date reads left to right in every language
+            else:
+                field.widget.attrs.setdefault("dir", "auto")
+        return field
+
     def has_import_permission(self, request):
         """An import adds records and overwrites existing ones (matched by slug), so it takes both rights."""
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -772,8 +788,16 @@ class SourceAdmin(TrackerAdmin):
     resource_classes = [resources.SourceResource]
     list_display = ["title", "publisher", "language", "published_in_words", "reference"]
     list_filter = ["language", ("publisher", BlankAsNotGivenFilter), year_filter("published")]
-    search_fields = ["title", "publisher", "summary", "reference", "url"]
+    search_fields = ["title", "title_ru", "title_ar", "publisher", "summary", "reference", "url"]
     prepopulated_fields = {"slug": ["title"]}
+    fields = [
+        ("title", "title_ru", "title_ar"),
+        "slug",
+        ("publisher", "language"),
+        "published",
+        ("url", "reference"),
+        ("summary", "summary_ru", "summary_ar"),
+    ]
 
     @admin.display(description=_("published"), ordering="published_earliest")
     def published_in_words(self, obj):
@@ -866,7 +890,7 @@ class VisitAdmin(TrackerAdmin):
         year_filter("date"),
     ]
     list_select_related = ["host_country", "guest_country"]
-    search_fields = ["title", "summary", "city", "slug"]
+    search_fields = ["title", "title_ru", "title_ar", "summary", "city", "slug"]
     autocomplete_fields = [
         "host_country",
         "guest_country",
@@ -883,7 +907,7 @@ class VisitAdmin(TrackerAdmin):
             None,
             {
                 "fields": [
-                    "title",
+                    ("title", "title_ru", "title_ar"),
                     "slug",
                     ("kind", "status"),
                     ("host_country", "guest_country"),
@@ -894,7 +918,7 @@ class VisitAdmin(TrackerAdmin):
         ),
         (_("Delegation"), {"fields": ["leader", "participants"]}),
         (_("Hosts and people met"), {"fields": ["people_met", "institutions"]}),
-        (_("Content"), {"fields": ["sectors", "summary", "sources"]}),
+        (_("Content"), {"fields": ["sectors", ("summary", "summary_ru", "summary_ar"), "sources"]}),
     ]
     readonly_fields = ["date_in_words"]
     inlines = [MemorandumSignedAtVisitInline, CommitmentFromVisitInline]
@@ -931,7 +955,15 @@ class MemorandumAdmin(TrackerAdmin):
         year_filter("signed"),
     ]
     list_select_related = ["country_a", "country_b", "visit"]
-    search_fields = ["title", "summary", "slug", "parties__name", "parties__alternative_names__name"]
+    search_fields = [
+        "title",
+        "title_ru",
+        "title_ar",
+        "summary",
+        "slug",
+        "parties__name",
+        "parties__alternative_names__name",
+    ]
     autocomplete_fields = ["country_a", "country_b", "visit", "sectors", "sources"]
     prepopulated_fields = {"slug": ["title"]}
     fieldsets = [
@@ -939,7 +971,7 @@ class MemorandumAdmin(TrackerAdmin):
             None,
             {
                 "fields": [
-                    "title",
+                    ("title", "title_ru", "title_ar"),
                     "slug",
                     ("original_title", "original_title_language"),
                     ("kind", "kind_label"),
@@ -952,7 +984,7 @@ class MemorandumAdmin(TrackerAdmin):
                 ]
             },
         ),
-        (_("Content"), {"fields": ["sectors", "summary", "sources"]}),
+        (_("Content"), {"fields": ["sectors", ("summary", "summary_ru", "summary_ar"), "sources"]}),
     ]
     readonly_fields = ["signed_in_words", "valid_from_in_words", "valid_until_in_words"]
     inlines = [SignatoryInline, MemorandumRelationInline, CommitmentFromMemorandumInline]
@@ -977,7 +1009,7 @@ class CommitmentAdmin(TrackerAdmin):
     list_display = ["title", "status", "origin", "due_in_words", "fulfilled_by"]
     list_filter = ["status", ("sectors", admin.RelatedOnlyFieldListFilter), year_filter("due")]
     list_select_related = ["origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"]
-    search_fields = ["title", "details", "slug"]
+    search_fields = ["title", "title_ru", "title_ar", "details", "slug"]
     autocomplete_fields = [
         "origin_visit",
         "origin_memorandum",
@@ -991,7 +1023,17 @@ class CommitmentAdmin(TrackerAdmin):
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["due_in_words"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "details", ("origin_visit", "origin_memorandum")]}),
+        (
+            None,
+            {
+                "fields": [
+                    ("title", "title_ru", "title_ar"),
+                    "slug",
+                    ("details", "details_ru", "details_ar"),
+                    ("origin_visit", "origin_memorandum"),
+                ]
+            },
+        ),
         (
             _("Follow-up"),
             {"fields": [("status", "due", "due_in_words"), ("fulfilled_by_visit", "fulfilled_by_memorandum")]},

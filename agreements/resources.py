@@ -1087,7 +1087,20 @@ class SourceResource(TrackerResource):
 
     class Meta(TrackerResource.Meta):
         model = Source
-        fields = ("slug", "title", "publisher", "language", "published", "url", "reference", "summary")
+        fields = (
+            "slug",
+            "title",
+            "title_ru",
+            "title_ar",
+            "publisher",
+            "language",
+            "published",
+            "url",
+            "reference",
+            "summary",
+            "summary_ru",
+            "summary_ar",
+        )
         export_order = fields
 
 
@@ -1138,6 +1151,8 @@ class VisitResource(TrackerResource):
         fields = (
             "slug",
             "title",
+            "title_ru",
+            "title_ar",
             "kind",
             "status",
             "host_country",
@@ -1150,6 +1165,8 @@ class VisitResource(TrackerResource):
             "institutions",
             "sectors",
             "summary",
+            "summary_ru",
+            "summary_ar",
             "sources",
         )
         export_order = fields
@@ -1171,6 +1188,8 @@ class MemorandumResource(TrackerResource):
         fields = (
             "slug",
             "title",
+            "title_ru",
+            "title_ar",
             "original_title",
             "original_title_language",
             "kind",
@@ -1189,6 +1208,8 @@ class MemorandumResource(TrackerResource):
             "valid_until",
             "sectors",
             "summary",
+            "summary_ru",
+            "summary_ar",
             "sources",
         )
         export_order = fields
@@ -1259,7 +1280,11 @@ class CommitmentResource(TrackerResource):
         fields = (
             "slug",
             "title",
+            "title_ru",
+            "title_ar",
             "details",
+            "details_ru",
+            "details_ar",
             "origin_visit",
             "origin_memorandum",
             "responsible_countries",

@@ -9,16 +9,19 @@ urlpatterns = [
     # /memoranda/
     path("memoranda/", views.memorandum_list, name="memorandum-list"),
     path("memoranda/export.<str:fmt>", views.memorandum_export, name="memorandum-export"),
+    path("memoranda/report.<str:fmt>", views.memorandum_report, name="memorandum-report"),
     path("memoranda/feed/", feeds.memorandum_feed, name="memorandum-feed"),
     path("memoranda/<slug:slug>/", views.memorandum_detail, name="memorandum-detail"),
     # /visits/
     path("visits/", views.visit_list, name="visit-list"),
     path("visits/export.<str:fmt>", views.visit_export, name="visit-export"),
+    path("visits/report.<str:fmt>", views.visit_report, name="visit-report"),
     path("visits/feed/", feeds.visit_feed, name="visit-feed"),
     path("visits/<slug:slug>/", views.visit_detail, name="visit-detail"),
     # /commitments/
     path("commitments/", views.commitment_list, name="commitment-list"),
     path("commitments/export.<str:fmt>", views.commitment_export, name="commitment-export"),
+    path("commitments/report.<str:fmt>", views.commitment_report, name="commitment-report"),
     path("commitments/feed/", feeds.commitment_list_feed, name="commitment-list-feed"),
     path("commitments/<slug:slug>/", views.commitment_detail, name="commitment-detail"),
     # /institutions/

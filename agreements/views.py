@@ -11,6 +11,7 @@ from django.db import DatabaseError, connection
 from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -24,6 +25,7 @@ from .formats import SafeCSV, SafeXLSX, csv_lines
 from .fuzzydates import describe
 from .models import Commitment, Country, Institution, Memorandum, Person, Sector, Source, Visit
 from .overview import fulfilment_chart, overview_figures
+from .reports import Report
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 from .timeline import PairTimeline
 
@@ -31,6 +33,7 @@ PAGE_SIZE = 25
 DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
 DOSSIER_IN_FORCE = 25  # the rest are on the memorandum list
 EXPORT_FORMATS = {"csv": SafeCSV, "xlsx": SafeXLSX, "json": base_formats.JSON}
+REPORT_FORMATS = ["xlsx", "csv"]
 
 
 class CountedPaginator(Paginator):
@@ -56,7 +59,7 @@ def requested_page(request, paginator: Paginator) -> tuple:
     return paginator.page(number), message
 
 
-def list_page(request, filterset_class, template: str, export_name: str):
+def list_page(request, filterset_class, template: str, export_name: str, report_name: str):
     """The flow every list shares: filter, paginate, render. A bad filter value is reported
     beside its field, never a failure; the list then ignores it."""
     today = datetime.date.today()
@@ -70,6 +73,8 @@ def list_page(request, filterset_class, template: str, export_name: str):
         "page_message": page_message,
         "export_name": export_name,
         "export_formats": list(EXPORT_FORMATS),
+        "report_name": report_name,
+        "report_formats": REPORT_FORMATS,
     }
     status = 400 if filterset.errors or page_message else 200
     return render(request, template, context, status=status)
@@ -77,17 +82,31 @@ def list_page(request, filterset_class, template: str, export_name: str):
 
 @browse_required
 def memorandum_list(request):
-    return list_page(request, MemorandumFilter, "agreements/memorandum_list.html", "agreements:memorandum-export")
+    return list_page(
+        request,
+        MemorandumFilter,
+        "agreements/memorandum_list.html",
+        "agreements:memorandum-export",
+        "agreements:memorandum-report",
+    )
 
 
 @browse_required
 def visit_list(request):
-    return list_page(request, VisitFilter, "agreements/visit_list.html", "agreements:visit-export")
+    return list_page(
+        request, VisitFilter, "agreements/visit_list.html", "agreements:visit-export", "agreements:visit-report"
+    )
 
 
 @browse_required
 def commitment_list(request):
-    return list_page(request, CommitmentFilter, "agreements/commitment_list.html", "agreements:commitment-export")
+    return list_page(
+        request,
+        CommitmentFilter,
+        "agreements/commitment_list.html",
+        "agreements:commitment-export",
+        "agreements:commitment-report",
+    )
 
 
 def export(request, fmt: str, filterset_class, resource_class, basename: str):
@@ -129,6 +148,66 @@ def visit_export(request, fmt: str):
 @export_required
 def commitment_export(request, fmt: str):
     return export(request, fmt, CommitmentFilter, CommitmentResource, "commitments")
+
+
+def plain_text(message: str, status: int = 400) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def worded_in(language: str, lines):
+    """The lines of a streamed report, each made in `language`: the response is read after the
+    view has returned, outside the request's own language."""
+    lines = iter(lines)
+    while True:
+        with translation.override(language):
+            line = next(lines, None)
+        if line is None:
+            return
+        yield line
+
+
+def report(request, fmt: str, filterset_class):
+    """Exactly the filtered list as a report for people (`agreements.reports`), in the reader's
+    language or the one `lang` names."""
+    if fmt not in REPORT_FORMATS:
+        raise Http404(_("Reports come as XLSX or CSV."))
+    languages = dict(settings.LANGUAGES)
+    language = request.GET.get("lang") or translation.get_language()
+    if language not in languages:
+        message = _("lang: there is no “%(language)s” interface; use one of %(languages)s.")
+        return plain_text(message % {"language": language, "languages": ", ".join(languages)})
+    with translation.override(language):
+        filterset = filterset_class(request.GET)
+        if not filterset.is_valid():
+            return plain_text("\n".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()))
+        made = Report(filterset, request.user)
+        if fmt == "csv":
+            content_type = "text/csv; charset=utf-8"
+            response = StreamingHttpResponse(worded_in(language, made.csv_lines()), content_type=content_type)
+        else:
+            workbook = made.workbook(limit=settings.EXPORT_MAX_ROWS)
+            if workbook is None:
+                message = _("XLSX reports stop at %(limit)s rows. Narrow the filters or download the CSV report.")
+                return plain_text(message % {"limit": f"{settings.EXPORT_MAX_ROWS:,}"})
+            response = HttpResponse(workbook, content_type=SafeXLSX().get_content_type())
+        response["Content-Disposition"] = f'attachment; filename="{made.file_name(fmt)}"'
+        response["Content-Language"] = language
+    return response
+
+
+@export_required
+def memorandum_report(request, fmt: str):
+    return report(request, fmt, MemorandumFilter)
+
+
+@export_required
+def visit_report(request, fmt: str):
+    return report(request, fmt, VisitFilter)
+
+
+@export_required
+def commitment_report(request, fmt: str):
+    return report(request, fmt, CommitmentFilter)
 
 
 @browse_required

@@ -16,6 +16,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -76,7 +77,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "agreements.sign_in_attempts.SignInAttemptsConfig",  # django-axes
     "csp",
     "agreements",
 ]
@@ -185,6 +186,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Country names as the countries themselves use them where the ISO list's translations differ
+# (Belarus is "بيلاروس" in Arabic, not the dated "روسيا البيضاء"): each is a catalogue entry
+# with the context "country name", checked by tests/test_i18n.py.
+COUNTRIES_OVERRIDE = {"BY": pgettext_lazy("country name", "Belarus")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

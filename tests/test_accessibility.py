@@ -60,7 +60,7 @@ NOT_PAGES = {
 
 def is_page(pattern) -> bool:
     name = pattern.name
-    return not (name.endswith("-export") or name.endswith("feed") or name in NOT_PAGES)
+    return not (name.endswith(("-export", "-report", "feed")) or name in NOT_PAGES)
 
 
 # Pages shown before signing in.

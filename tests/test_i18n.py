@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from agreements.models import Commitment, Sector, Visit
+from tests import factories
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = ["ru", "ar"]
@@ -106,11 +107,12 @@ def test_every_template_message_is_in_the_catalogue(language):
 # ---------------------------------------------------------------- data shown in the reader's language
 
 
-def test_country_names_come_localised_from_django_countries(belarus, oman):
+def test_country_names_follow_the_countries_own_usage(belarus, oman):
+    """django-countries words Belarus "روسيا البيضاء" in Arabic; Belarus itself says "بيلاروس"."""
     with translation.override("ru"):
         assert (belarus.name, oman.name) == ("Беларусь", "Оман")
     with translation.override("ar"):
-        assert (belarus.name, oman.name) == ("روسيا البيضاء", "عُمان")
+        assert (belarus.name, oman.name) == ("بيلاروس", "عُمان")
 
 
 def test_a_sector_shows_its_name_in_the_readers_language(db):
@@ -352,7 +354,7 @@ def test_dates_names_and_arrows_follow_the_reader(admin_client, chain):
     assert ">Онкология</a>" in html
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
     html = admin_client.get(state_visit.get_absolute_url()).content.decode()
-    assert "عُمان ← روسيا البيضاء" in html  # guest ← host, read from the right
+    assert "عُمان ← بيلاروس" in html  # guest ← host, read from the right
     admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = admin_client.get(state_visit.get_absolute_url()).content.decode()
     assert "Oman → Belarus" in html
@@ -388,3 +390,42 @@ def test_a_language_can_be_chosen_before_signing_in(db):
     response = client.post("/i18n/setlang/", {"language": "ru", "next": reverse("login")})
     assert response.status_code == 302 and response["Location"] == reverse("login")
     assert '<html lang="ru"' in client.get(reverse("login")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "visits", "memoranda"),
+    [
+        ("en", "2</span> visits", "2</span> memoranda"),
+        ("ru", "2</span> визита", "2</span> меморандума"),
+        ("ar", "2</span> زيارتان", "2</span> مذكرتا تفاهم"),
+    ],
+)
+def test_counts_take_the_plural_form_of_each_language(client, chain, language, visits, memoranda):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for page in ("/", "/countries/BY/OM/"):
+        html = client.get(page).content.decode()
+        assert visits in html and memoranda in html, page
+
+
+def test_the_admin_names_the_sign_in_attempts_in_the_readers_language(admin_client):
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200, response
+    html = response.content.decode()
+    assert "محاولات تسجيل الدخول" in html
+    assert not re.search(r">\s*Axes\s*<", html, re.IGNORECASE)
+
+
+def test_a_joint_statements_badge_names_its_kind(client, chain):
+    from agreements.models import Memorandum
+
+    factories.MemorandumFactory(
+        title="Joint statement",
+        kind=Memorandum.Kind.JOINT_STATEMENT,
+        country_a=chain["belarus"],
+        country_b=chain["oman"],
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    html = client.get("/countries/BY/OM/").content.decode()
+    assert '<span class="badge badge--kind">بيان مشترك</span>' in html
+    assert '<span class="badge badge--kind">زيارة دولة</span>' in html

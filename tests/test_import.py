@@ -233,6 +233,12 @@ def test_alternative_names_round_trip_and_a_bad_one_names_its_column(admin_clien
     assert ministry_by.alternative_names.count() == 2
 
 
+def memorandum_row(**values) -> list[str]:
+    """A row of the memorandum import: a signed MoU of 2024 with Oman, with `values` in its columns."""
+    values = {"kind": "mou", "status": "signed", "country_b": "OM", "signed": "2024", **values}
+    return [values.get(column, "") for column in MemorandumResource.Meta.fields]
+
+
 def test_the_resource_itself_writes_nothing_when_one_row_is_bad(belarus, oman):
     import tablib
 

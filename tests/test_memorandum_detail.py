@@ -16,7 +16,7 @@ def test_it_shows_the_chain_before_and_after(client, chain):
     assert "Sultan Qaboos Comprehensive Cancer Care and Research Centre" in html
     assert "Oncology" in html
     assert "State visit of the Sultan of Oman to Belarus" in html
-    assert "6 Oct 2025, Minsk" in html
+    assert "<bdi>6 Oct 2025</bdi>, <bdi>Minsk</bdi>" in html
     # The commitment that led to it and the forum where it was made.
     assert "Link the national cancer centres" in html
     assert "Belarus–Oman business forum" in html

@@ -80,6 +80,11 @@ TARGETS = {
         for records in ("memoranda", "visits", "commitments")
         for fmt in ("csv", "xlsx", "json")
     },
+    **{
+        f"{records} report as {fmt}": ("export", lambda cast, records=records, fmt=fmt: f"/{records}/report.{fmt}")
+        for records in ("memoranda", "visits", "commitments")
+        for fmt in ("xlsx", "csv")
+    },
     "admin index": ("admin index", lambda cast: reverse("admin:index")),
     **{
         f"admin {model._meta.model_name} {view}": ("admin", admin_url(model, view, with_record))

@@ -9,6 +9,7 @@ import reversion
 from django.db import connection, models
 from django.db.models import F, ProtectedError, Q, prefetch_related_objects
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .. import search
@@ -25,6 +26,45 @@ class Language(models.TextChoices):
     PERSIAN = "fa", _("Persian")
     UZBEK = "uz", _("Uzbek")
     LATIN = "la-Latn", _("Latin transliteration")
+
+
+# The languages a record's content is translated into, beside its original (in English): each
+# translated field `title` has a `title_ru` and a `title_ar` column.
+TRANSLATION_LANGUAGES = ("ru", "ar")
+
+
+def reader_language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+class TranslatedContent:
+    """A record whose texts (`translated_fields`) have Russian and Arabic versions beside the
+    original: `localized(field)` is the text in the reader's language, else the original."""
+
+    translated_fields: tuple[str, ...] = ()
+    original_language = "en"  # the language the originals are written in
+
+    def localized(self, field: str) -> str:
+        language = reader_language()
+        if language in TRANSLATION_LANGUAGES:
+            return getattr(self, f"{field}_{language}") or getattr(self, field)
+        return getattr(self, field)
+
+    def shows_original(self, field: str) -> bool:
+        """The reader's language has no translation of `field`, so the original is shown."""
+        language = reader_language()
+        if language == self.original_language or language not in TRANSLATION_LANGUAGES:
+            return False
+        return bool(getattr(self, field)) and not getattr(self, f"{field}_{language}")
+
+    def in_every_language(self, *fields: str) -> list[str]:
+        """The texts of `fields` in the original and every translation, for the search keys."""
+        return [getattr(self, name) for field in fields for name in (field, *translation_names(field))]
+
+
+def translation_names(field: str) -> list[str]:
+    """The columns of a translated field's translations: title → title_ru, title_ar."""
+    return [f"{field}_{language}" for language in TRANSLATION_LANGUAGES]
 
 
 # ---------------------------------------------------------------- deletes never unlink history

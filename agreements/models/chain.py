@@ -25,12 +25,24 @@ from .base import (
     SluggedModel,
     SlugManager,
     TrackerModel,
+    TranslatedContent,
     keeps_history,
     one_year_before,
     search_keys_field,
 )
 from .people import Institution, Person
-from .reference import Country, Sector, Source
+from .reference import Country, Sector, Source, count_subquery
+
+
+def commitment_counts(origin: str) -> dict:
+    """Annotations counting the commitments made at the record (`origin`: "origin_visit" or
+    "origin_memorandum"), those kept and those still open, each in a subquery of its own."""
+    made = Commitment.objects.filter(**{origin: OuterRef("pk")})
+    return {
+        "commitments_made": count_subquery(made),
+        "commitments_kept": count_subquery(made.filter(status=Commitment.Status.FULFILLED)),
+        "commitments_open": count_subquery(made.unresolved()),
+    }
 
 
 class VisitQuerySet(BilateralQuerySet):
@@ -67,6 +79,27 @@ class VisitQuerySet(BilateralQuerySet):
         """What VisitResource reads, joined and prefetched."""
         return self.select_related("host_country", "guest_country", "leader").prefetch_related(
             "participants", "people_met", "institutions", "sectors", "sources"
+        )
+
+    def for_report(self, today: datetime.date | None = None) -> VisitQuerySet:
+        """What a report of the list reads (`agreements.reports`): the list's joins, everyone's and
+        every institution's names, the memoranda signed, the commitments it kept with their
+        origins, and its commitments counted."""
+        return (
+            self.for_list(today)
+            .prefetch_related(
+                "leader__alternative_names",
+                "participants__alternative_names",
+                "people_met__alternative_names",
+                "institutions__alternative_names",
+                "sources",
+                "memoranda",
+                models.Prefetch(
+                    "fulfilled_commitments",
+                    queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+                ),
+            )
+            .annotate(**commitment_counts("origin_visit"))
         )
 
     def for_detail(self) -> VisitQuerySet:
@@ -107,7 +140,7 @@ class VisitQuerySet(BilateralQuerySet):
 
 
 @keeps_history()
-class Visit(SluggedModel):
+class Visit(TranslatedContent, SluggedModel):
     """Any bilateral meeting: a state visit, a ministerial visit, a forum, an ambassador's call."""
 
     class Kind(models.TextChoices):
@@ -127,6 +160,8 @@ class Visit(SluggedModel):
         CANCELLED = "cancelled", pgettext_lazy("visit status", "cancelled")
 
     title = models.CharField(_("title"), max_length=300)
+    title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.HELD)
     host_country = models.ForeignKey(
@@ -166,6 +201,8 @@ class Visit(SluggedModel):
     )
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="visits")
     summary = models.TextField(_("summary"), blank=True)
+    summary_ru = models.TextField(_("summary in Russian"), blank=True)
+    summary_ar = models.TextField(_("summary in Arabic"), blank=True)
     sources = models.ManyToManyField(Source, verbose_name=_("sources"), blank=True, related_name="visits")
     search_text = search_keys_field()
 
@@ -193,8 +230,10 @@ class Visit(SluggedModel):
             ),
         ]
 
+    translated_fields = ("title", "summary")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localized("title")
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:visit-detail", args=[self.slug])
@@ -216,7 +255,11 @@ class Visit(SluggedModel):
     def search_words(self) -> list[str]:
         """Its own texts and the names, in every language, of the institutions and people taking part
         and of the people met."""
-        words = [self.title, self.summary, self.city, *(self.leader.names() if self.leader_id else [])]
+        words = [
+            *self.in_every_language("title", "summary"),
+            self.city,
+            *(self.leader.names() if self.leader_id else []),
+        ]
         if self.pk:
             for named in [*self.institutions.all(), *self.participants.all(), *self.people_met.all()]:
                 words += named.names()
@@ -414,6 +457,28 @@ class MemorandumQuerySet(BilateralQuerySet):
         by_year = self.order_by().filter(signed_earliest__isnull=False).annotate(year=ExtractYear("signed_earliest"))
         return dict(by_year.values_list("year").annotate(n=Count("pk")))
 
+    def for_report(self, today: datetime.date | None = None) -> MemorandumQuerySet:
+        """What a report of the list reads (`agreements.reports`): the list's joins and annotations,
+        the signatories by name, the sources, the commitments it kept with their origins, and its
+        commitments counted."""
+        signatories = (
+            Signatory.objects.select_related("institution", "person")
+            .prefetch_related("institution__alternative_names", "person__alternative_names")
+            .order_by("institution__country", "institution__name")
+        )
+        return (
+            self.for_list(today)
+            .prefetch_related(
+                models.Prefetch("signatories", queryset=signatories),
+                "sources",
+                models.Prefetch(
+                    "fulfilled_commitments",
+                    queryset=Commitment.objects.select_related("origin_visit", "origin_memorandum"),
+                ),
+            )
+            .annotate(**commitment_counts("origin_memorandum"))
+        )
+
     def for_export(self) -> MemorandumQuerySet:
         """What MemorandumResource reads, joined and prefetched."""
         return self.select_related("country_a", "country_b", "visit").prefetch_related(
@@ -425,7 +490,7 @@ class MemorandumQuerySet(BilateralQuerySet):
 
 
 @keeps_history("signatories", "outgoing_relations")
-class Memorandum(SluggedModel):
+class Memorandum(TranslatedContent, SluggedModel):
     """Any bilateral instrument: MoU, agreement, joint statement, programme, contract, protocol."""
 
     class Kind(models.TextChoices):
@@ -451,6 +516,8 @@ class Memorandum(SluggedModel):
         TERMINATED = "terminated", pgettext_lazy("memorandum status", "terminated")
 
     title = models.CharField(_("title"), max_length=300)
+    title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     original_title = models.CharField(
         _("original title"), max_length=300, blank=True, help_text=_("The title in the language it was signed in.")
     )
@@ -501,6 +568,8 @@ class Memorandum(SluggedModel):
     valid_until = FuzzyDateField(_("valid until"))
     sectors = models.ManyToManyField(Sector, verbose_name=_("sectors"), blank=True, related_name="memoranda")
     summary = models.TextField(_("summary"), blank=True)
+    summary_ru = models.TextField(_("summary in Russian"), blank=True)
+    summary_ar = models.TextField(_("summary in Arabic"), blank=True)
     related = models.ManyToManyField(
         "self",
         through="MemorandumRelation",
@@ -541,8 +610,10 @@ class Memorandum(SluggedModel):
             ),
         ]
 
+    translated_fields = ("title", "summary")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localized("title")
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:memorandum-detail", args=[self.slug])
@@ -565,7 +636,7 @@ class Memorandum(SluggedModel):
 
     def search_words(self) -> list[str]:
         """Its own texts and the names, in every language, of its parties and signers."""
-        words = [self.title, self.summary, self.signed_at]
+        words = [*self.in_every_language("title", "summary"), self.signed_at]
         if self.pk:
             for signatory in self.signatories.all():
                 words += signatory.institution.names() + (signatory.person.names() if signatory.person_id else [])
@@ -910,6 +981,13 @@ class CommitmentQuerySet(ChainQuerySet):
         """Everything the commitment page shows but its status history, in a fixed number of queries."""
         return self.for_list().prefetch_related("sectors", "sources")
 
+    def for_report(self, today: datetime.date | None = None) -> CommitmentQuerySet:
+        """What a report of the list reads (`agreements.reports`): the list's joins, and who is
+        responsible, by name."""
+        return self.for_list(today).prefetch_related(
+            "responsible_countries", "responsible_institutions__alternative_names", "sectors", "sources"
+        )
+
     def for_export(self) -> CommitmentQuerySet:
         """What CommitmentResource reads, joined and prefetched."""
         return self.select_related(
@@ -918,7 +996,7 @@ class CommitmentQuerySet(ChainQuerySet):
 
 
 @keeps_history()
-class Commitment(SluggedModel):
+class Commitment(TranslatedContent, SluggedModel):
     """A follow-up step promised at a visit or in a memorandum, and what later kept it."""
 
     class Status(models.TextChoices):
@@ -929,7 +1007,11 @@ class Commitment(SluggedModel):
         CANCELLED = "cancelled", pgettext_lazy("commitment status", "cancelled")
 
     title = models.CharField(_("what was promised"), max_length=300)
+    title_ru = models.CharField(_("what was promised, in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("what was promised, in Arabic"), max_length=300, blank=True)
     details = models.TextField(_("details"), blank=True)
+    details_ru = models.TextField(_("details in Russian"), blank=True)
+    details_ar = models.TextField(_("details in Arabic"), blank=True)
     origin_visit = models.ForeignKey(
         Visit,
         verbose_name=_("made at visit"),
@@ -1010,8 +1092,10 @@ class Commitment(SluggedModel):
             ),
         ]
 
+    translated_fields = ("title", "details")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localized("title")
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:commitment-detail", args=[self.slug])
@@ -1030,6 +1114,12 @@ class Commitment(SluggedModel):
     @property
     def fulfilled_by(self) -> Visit | Memorandum | None:
         return self.fulfilled_by_visit or self.fulfilled_by_memorandum
+
+    def origin_countries(self) -> list[Country]:
+        """The two countries of the visit or memorandum it was made at (joined by `for_list`)."""
+        if self.origin_visit_id:
+            return [self.origin_visit.host_country, self.origin_visit.guest_country]
+        return [self.origin_memorandum.country_a, self.origin_memorandum.country_b]
 
     @property
     def due_in_words(self) -> str:
@@ -1057,7 +1147,7 @@ class Commitment(SluggedModel):
 
     def search_words(self) -> list[str]:
         """What was promised, its details, and the names of the institutions responsible for it."""
-        words = [self.title, self.details]
+        words = self.in_every_language("title", "details")
         if self.pk:
             for institution in self.responsible_institutions.all():
                 words += institution.names()

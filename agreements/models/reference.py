@@ -9,12 +9,20 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ..fuzzydates import FuzzyDateField, describe
-from .base import Language, SluggedModel, SlugManager, TrackerModel, TrackerQuerySet, keeps_history
+from .base import (
+    Language,
+    SluggedModel,
+    SlugManager,
+    TrackerModel,
+    TrackerQuerySet,
+    TranslatedContent,
+    keeps_history,
+    reader_language,
+)
 
 
 @dataclasses.dataclass
@@ -154,7 +162,7 @@ class SectorQuerySet(TrackerQuerySet):
 
 
 @keeps_history(exclude=("lineage",))
-class Sector(SluggedModel):
+class Sector(TranslatedContent, SluggedModel):
     """A field of cooperation, in a tree of at most MAX_DEPTH levels (healthcare › oncology)."""
 
     MAX_DEPTH = 3
@@ -236,17 +244,18 @@ class Sector(SluggedModel):
                 {"parent": _("Sectors go at most %(depth)s levels deep.") % {"depth": self.MAX_DEPTH}}
             )
 
+    translated_fields = ("name",)
+
     @property
     def localized_name(self) -> str:
         """The name in the active language when the sector has one, else the English name."""
-        language = (get_language() or "en").split("-")[0]
-        return getattr(self, f"name_{language}", "") or self.name
+        return self.localized("name")
 
     @staticmethod
     def localized_name_in(path: str) -> Coalesce | F:
         """`localized_name` in SQL, for the sector at `path` ("sectors__parent__"); NULL where
         there is no sector there."""
-        language = (get_language() or "en").split("-")[0]
+        language = reader_language()
         if not any(field.name == f"name_{language}" for field in Sector._meta.fields):
             return F(f"{path}name")
         return Coalesce(NullIf(f"{path}name_{language}", Value("")), f"{path}name")
@@ -295,10 +304,12 @@ class SourceQuerySet(TrackerQuerySet):
 
 
 @keeps_history()
-class Source(SluggedModel):
+class Source(TranslatedContent, SluggedModel):
     """A news article, statement or document that reports a record."""
 
     title = models.CharField(_("title"), max_length=300)
+    title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
     published = FuzzyDateField(_("published"))
@@ -307,6 +318,8 @@ class Source(SluggedModel):
         _("reference"), max_length=200, blank=True, help_text=_("File name, archive number or other reference.")
     )
     summary = models.TextField(_("summary"), blank=True, help_text=_("In our own words; never copied text."))
+    summary_ru = models.TextField(_("summary in Russian"), blank=True)
+    summary_ar = models.TextField(_("summary in Arabic"), blank=True)
 
     objects = SlugManager.from_queryset(SourceQuerySet)()
 
@@ -315,8 +328,15 @@ class Source(SluggedModel):
         verbose_name_plural = _("sources")
         ordering = [F("published_earliest").desc(nulls_last=True), "title"]
 
+    translated_fields = ("title", "summary")
+
     def __str__(self) -> str:
-        return self.title
+        return self.localized("title")
+
+    @property
+    def original_language(self) -> str:
+        """A source's title is given as published, in its own language."""
+        return self.language or "en"
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:source-detail", args=[self.slug])
@@ -327,3 +347,9 @@ class Source(SluggedModel):
     @property
     def published_in_words(self) -> str:
         return describe(self.published)
+
+    @property
+    def citation(self) -> str:
+        """How a reader is told of the source: its title, publisher and date, never a file name."""
+        parts = [part for part in (self.publisher, describe(self.published) if self.published else "") if part]
+        return f"{self} — {', '.join(parts)}" if parts else str(self)

@@ -4,8 +4,9 @@ arrows in the reader's language and direction."""
 from __future__ import annotations
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext as _
@@ -89,3 +90,24 @@ def css_string(text) -> str:
     # An escape ends at the one space after its six digits, which the string does not keep.
     escaped = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in str(text))
     return mark_safe(f'"{escaped}"')  # nosec B308 B703: every character that could break out is escaped
+
+
+@register.simple_tag
+def translated(record, field: str, lines: bool = False) -> str:
+    """A record's `field` (a title, a summary) in the reader's language; without a translation
+    in it, the original, marked as English and keeping its own direction. `lines`: keep the
+    text's line breaks."""
+    text = record.localized(field)
+    shown = linebreaksbr(text, autoescape=True) if lines else conditional_escape(text)
+    if record.shows_original(field):
+        return format_html('<span lang="{}" dir="auto">{}</span>', record.original_language, shown)
+    return shown
+
+
+@register.simple_tag
+def original_mark(record, field: str) -> str:
+    """“original in English” beside a text shown untranslated in the reader's language."""
+    if record.shows_original(field):
+        mark = _("original in English") if record.original_language == "en" else _("original")
+        return format_html('<span class="original-mark">({})</span>', mark)
+    return ""
