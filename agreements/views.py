@@ -59,7 +59,7 @@ def requested_page(request, paginator: Paginator) -> tuple:
     return paginator.page(number), message
 
 
-def list_page(request, filterset_class, template: str, export_name: str, report_name: str):
+def list_page(request, filterset_class, template: str, export_name: str = "", report_name: str = ""):
     """The flow every list shares: filter, paginate, render. A bad filter value is reported
     beside its field, never a failure; the list then ignores it."""
     today = datetime.date.today()
@@ -244,7 +244,7 @@ def institution_suggest(request):
 
 @browse_required
 def institution_list(request):
-    return list_page(request, InstitutionFilter, "agreements/institution_list.html", export_name="")
+    return list_page(request, InstitutionFilter, "agreements/institution_list.html")
 
 
 @browse_required
