@@ -199,7 +199,7 @@ def install_nginx(log: Callable[[str], None]) -> str:
         environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "install", "-y", "-q", "nginx"], env=environment, **quiet)  # nosec B603 B607 # fixed command
     found = subprocess.run(["nginx", "-v"], capture_output=True, text=True)  # nosec B603 B607 # fixed command
-    return found.stderr.strip().removeprefix("nginx version: ")
+    return found.stderr.strip().removeprefix("nginx version: ").removeprefix("nginx/")
 
 
 class Nginx:

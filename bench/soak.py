@@ -16,6 +16,7 @@ import argparse
 import datetime
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -219,6 +220,7 @@ def remove_soak_records() -> int:
 
 def main() -> None:
     args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # the server is stopped on the way out
     create_database(args.database_url)
     environment = production_environment(args.database_url)
     environment.pop("CACHE_URL", None)
