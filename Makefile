@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: venv run worker test screenshots lint audit format migrations-check reset-db bench messages compilemessages axe-core
+.PHONY: venv run worker test screenshots lint audit format migrations-check reset-db bench soak messages compilemessages axe-core
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -58,10 +58,18 @@ format: venv
 migrations-check: venv
 	$(PYTHON) manage.py makemigrations --check --dry-run
 
-# Archive-scale timings on PostgreSQL (a database of its own); writes docs/benchmarks.md.
+# Archive-scale timings on PostgreSQL (a database of its own), warm and cold, one gunicorn and two
+# behind nginx (installed with apt-get if missing) with the cache in Redis; writes docs/benchmarks.md.
+# A quick run on a smaller database of its own: make bench BENCH_ARGS="--memoranda 5000 --seconds 3"
 BENCH_ARGS ?= --memoranda 100000 --seed 1
 bench: venv
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
+
+# Five minutes of mixed reads and admin writes by 8 clients against gunicorn with three workers, on
+# the bench database: server errors and the workers' memory before and after (docs/security.md).
+SOAK_ARGS ?= --minutes 5 --clients 8
+soak: venv
+	$(PYTHON) bench/soak.py $(SOAK_ARGS)
 
 # Catalogues: `make messages` collects new strings into locale/*/django.po; translate them
 # (no entry left empty or fuzzy), then `make compilemessages` and commit both .po and .mo.

@@ -93,7 +93,7 @@ class Echo:
         return line
 
 
-def csv_lines(resource, queryset, chunk_size: int = 2000):
+def csv_lines(resource, queryset, chunk_size: int = 200):
     """The CSV export of `queryset`, a line at a time: the same columns, cells and neutralised
     formulas as `SafeCSV().export_data(resource.export(queryset))`, in memory bounded by
     `chunk_size` records (prefetches run once per chunk)."""

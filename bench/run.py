@@ -1,579 +1,746 @@
-"""Benchmark the tracker at archive scale: `make bench` (see docs/benchmarks.md).
+"""Benchmark the tracker at archive scale: `make bench` writes docs/benchmarks.md.
 
-Creates a dedicated PostgreSQL database, migrates it, fills it with generate_demo_data
-(reused when it already holds the same number of memoranda from the same seed), serves the
-site with gunicorn on 127.0.0.1 with two workers, and loads each page from a small threaded
-client on loopback: a fixed number of concurrent clients, a bounded number of requests and
-a bounded duration per page. Query counts come from Django's test client in this process,
-the CSV import goes through MemorandumResource here too. Writes docs/benchmarks.md.
-
-Not part of the test suite; it takes several minutes and needs PostgreSQL.
+On a PostgreSQL database of its own (filled with generate_demo_data, reused when it already
+holds the same memoranda), every list, search, dossier and overview page is measured:
+- in this process, with Django's test client: the SQL each page runs on a cold request (every
+  cache empty) and on a warm one, its query count, and the time of one request alone;
+- that same SQL replayed on its own by as many concurrent clients as the pages get: the limit
+  a page could reach if Python cost nothing;
+- under load from concurrent clients on loopback, warm (after two warm-up requests) and cold
+  (the cache emptied before each request, see harness.CacheEmptier), first against one gunicorn
+  with the default per-process cache, then against two gunicorns behind nginx with the cache in
+  Redis;
+- the admin changelist for the same filter as our filtered list (the peer);
+- the CSV export of every memorandum, with the memory its worker gains while streaming it;
+- an all-or-nothing import of new memoranda through MemorandumResource, as the admin's import
+  writes it (with its history).
+Each target is then met or missed by a stated amount; for a page that misses one, the report
+holds its profile (cProfile of one cold and one warm request, and EXPLAIN ANALYZE of its slowest
+query). Not part of the test suite. `make bench BENCH_ARGS="--memoranda 5000 --seconds 3"` is
+a quick run on a smaller database of its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime
-import http.client
 import io
 import os
 import platform
-import secrets
-import socket
+import pstats
+import random
+import re
+import signal
 import statistics
-import subprocess  # nosec B404 # starts gunicorn with fixed arguments
 import sys
-import threading
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/bench_cooperation"
-TARGET_PAGE_P95_MS = 100
+from bench.harness import (  # noqa: E402
+    BASE_DIR,
+    DEFAULT_REDIS,
+    CacheEmptier,
+    Gunicorn,
+    Nginx,
+    Result,
+    RssSampler,
+    create_database,
+    default_database,
+    fetch,
+    install_nginx,
+    production_environment,
+    run_clients,
+)
+
+TARGET_WARM_P95_MS = 100
 TARGET_SEARCH_P95_MS = 150
+TARGET_COLD_P95_MS = 500
+TARGET_COLD_OVER_SQL = 3
+TARGET_OVER_ADMIN = 10
 TARGET_QUERIES = 10
-TARGET_EXPORT_RSS_MB = 150
+TARGET_EXPORT_GROWTH_MB = 10
 TARGET_IMPORT_ROWS_PER_S = 2000
+IMPORT_PREFIX = "demo-import-"
+IMPORT_COMMENT = "Imported to measure the import"
+SETUPS = {
+    "one": "one gunicorn (2 workers), per-process cache",
+    "two": "two gunicorns (2 workers each) behind nginx, cache in Redis",
+}
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memoranda", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    parser.add_argument("--database-url", help="default: bench_cooperation (or bench_cooperation_<memoranda>)")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=400, help="At most this many requests per page.")
-    parser.add_argument("--seconds", type=float, default=20, help="At most this long per page.")
+    parser.add_argument("--requests", type=int, default=300, help="At most this many requests per series.")
+    parser.add_argument("--seconds", type=float, default=6, help="At most this long per series.")
+    parser.add_argument("--sql-seconds", type=float, default=3, help="At most this long per SQL replay.")
     parser.add_argument("--import-rows", type=int, default=10_000)
     parser.add_argument("--output", default=str(BASE_DIR / "docs" / "benchmarks.md"))
-    return parser.parse_args()
-
-
-def prepare_environment(database_url: str) -> None:
-    """Production-like settings: DEBUG off, persistent connections, the bench database."""
-    os.environ.update(
-        DATABASE_URL=database_url,
-        DEBUG="0",
-        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        CONN_MAX_AGE="60",
-        # Plain HTTP on loopback: TLS and its redirects belong to the proxy in front.
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-        DJANGO_SETTINGS_MODULE="cooperation.settings",
-    )
-
-
-def create_database(database_url: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    connection = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
-    )
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-
-
-# ---------------------------------------------------------------- load
+    args = parser.parse_args()
+    args.database_url = args.database_url or default_database(args.memoranda)
+    return args
 
 
 @dataclass
-class Result:
+class Page:
     name: str
     path: str
-    status: int = 0
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
-    queries: int | None = None
-    cold_queries: int | None = None
+    kind: str = "page"  # "search" (its own target) or "admin" (the peer)
     note: str = ""
+    status: int = 0
+    queries: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # warm/cold: (sql, seconds)
+    alone_ms: dict[str, float] = field(default_factory=dict)  # warm/cold: one request in process
+    sql: dict[str, Result] = field(default_factory=dict)  # warm/cold: the SQL replayed under load
+    series: dict[tuple[str, str], Result] = field(default_factory=dict)  # (setup, warm/cold)
+
+    def p95(self, setup: str, temperature: str) -> float:
+        result = self.series.get((setup, temperature))
+        return result.percentile(95) if result else float("nan")
 
     @property
-    def missing(self) -> bool:
-        return self.status == 404
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
-
-    @property
-    def throughput(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+    def target_ms(self) -> int:
+        return TARGET_SEARCH_P95_MS if self.kind == "search" else TARGET_WARM_P95_MS
 
 
-def fetch(port: int, path: str, cookie: str = "") -> tuple[int, int, float, float]:
-    """One GET on a fresh connection (gunicorn's sync workers close after each response).
-
-    Returns status, body bytes, seconds to the first byte and seconds in all.
-    """
-    started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    try:
-        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
-        response = connection.getresponse()
-        first_byte = time.perf_counter() - started
-        size = 0
-        while chunk := response.read(65536):
-            size += len(chunk)
-        return response.status, size, first_byte, time.perf_counter() - started
-    finally:
-        connection.close()
-
-
-def load(port: int, result: Result, clients: int, requests: int, seconds: float, cookie: str = "") -> Result:
-    """`clients` threads request `result.path` until `requests` are done or `seconds` have passed."""
-    for _ in range(2):  # warm the workers' caches and connections
-        result.status = fetch(port, result.path, cookie)[0]
-    if result.missing:
-        return result
-    lock = threading.Lock()
-    issued = 0
-    deadline = time.monotonic() + seconds
-
-    def client() -> None:
-        nonlocal issued
-        while True:
-            with lock:
-                if issued >= requests or time.monotonic() > deadline:
-                    return
-                issued += 1
-            try:
-                status, _, _, elapsed = fetch(port, result.path, cookie)
-            except OSError:
-                status, elapsed = 0, 0.0
-            with lock:
-                if 200 <= status < 300:
-                    result.latencies.append(elapsed)
-                else:
-                    result.errors += 1
-
-    started = time.monotonic()
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.monotonic() - started
-    return result
-
-
-class RssSampler:
-    """The largest resident set of the gunicorn workers while it runs (read from /proc)."""
-
-    def __init__(self, master_pid: int):
-        self.master_pid = master_pid
-        self.peak_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def workers(self) -> list[int]:
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.master_pid:
-                    pids.append(int(entry.name))
-        return pids
-
-    def rss_kb(self) -> int:
-        largest = 0
-        for pid in self.workers():
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        largest = max(largest, int(line.split()[1]))
-            except OSError:
-                continue
-        return largest
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, self.rss_kb())
-            self._stop.wait(0.02)
-
-    def __enter__(self) -> RssSampler:
-        self.before_kb = self.rss_kb()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int) -> subprocess.Popen:
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "cooperation.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--timeout",
-        "300",
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=BASE_DIR)  # nosec B603 # a fixed command, no shell
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
-
-
-# ---------------------------------------------------------------- the run
+def log(message: str) -> None:
+    print(f"{datetime.datetime.now(datetime.UTC):%H:%M:%S} {message}", flush=True)
 
 
 def main() -> None:
     args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # the servers are stopped on the way out
+    started = time.monotonic()
     load_before = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     create_database(args.database_url)
-    prepare_environment(args.database_url)
+    os.environ.update(production_environment(args.database_url))
 
     import django
 
     django.setup()
 
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
-    from django.urls import NoReverseMatch, reverse
-
-    from agreements.models import Memorandum, Sector
+    from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client records the template context
-    log = print
-    log("== migrate and collect static files")
+    log("migrate and collect static files")
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
+    generated = prepare_data(args, connection)
+    counts = {
+        table: count_rows(connection, f"agreements_{table}")
+        for table in ("memorandum", "visit", "commitment", "signatory", "institution")
+    }
+    client, cookie = signed_in_client()
+    pages, params = choose_pages(args, client)
+
+    log("each page in process: its queries cold and warm, one request alone")
+    for page in pages:
+        measure_in_process(client, page)
+        log(
+            f"   {page.name}: {page.status}, {len(page.queries['cold'])} queries cold, {len(page.queries['warm'])} warm"
+        )
+
+    log(f"the SQL of each page replayed by {args.clients} clients, at most {args.sql_seconds:.0f} s each")
+    for page in pages:
+        for temperature in ("warm", "cold"):
+            statements = [sql for sql, _seconds in page.queries[temperature]]
+            page.sql[temperature] = replay(args, page.name, statements)
+        log(
+            f"   {page.name}: warm p95 {page.sql['warm'].percentile(95):.0f} ms, "
+            f"cold {page.sql['cold'].percentile(95):.0f} ms"
+        )
+
+    logs = Path(tempfile.mkdtemp(prefix="bench-logs-"))  # the servers' own output, if something fails
+    environment = production_environment(args.database_url)
+    environment.pop("CACHE_URL", None)
+    log(f"one gunicorn, 2 workers; {args.clients} clients, at most {args.requests} requests or {args.seconds:.0f} s")
+    with Gunicorn(environment, workers=2, log=logs / "gunicorn-one.log") as server:
+        for page in pages:
+            measure_series(args, server.port, page, "one", cookie)
+    export = measure_export(environment, cookie, logs / "gunicorn-export.log")
+    log(
+        f"   CSV export: {export['seconds']:.1f} s, {export['megabytes']:.1f} MB, "
+        f"worker grew {export['growth_mb']:.1f} MB"
+    )
+
+    log("two gunicorns behind nginx, cache in Redis")
+    nginx_version = install_nginx(log)
+    check_redis_is_ours(args.redis_url)
+    shared = production_environment(args.database_url, CACHE_URL=args.redis_url)
+    with (
+        Gunicorn(shared, workers=2, log=logs / "gunicorn-two-a.log") as first,
+        Gunicorn(shared, workers=2, log=logs / "gunicorn-two-b.log") as second,
+        Nginx([first.port, second.port]) as proxy,
+    ):
+        for page in pages:
+            measure_series(args, proxy.port, page, "two", cookie)
+
+    missing = {name for target in evaluate(pages, export, None) for name in target.pages}
+    log(f"profiles of the {len(missing)} pages that miss a target")
+    profiles = {page.name: profile(client, page) for page in pages if page.name in missing}
+
+    log(f"import of {args.import_rows} rows through MemorandumResource")
+    imported = measure_import(args.import_rows, args.seed)
+    log(f"   {imported['rows_per_second']:.0f} rows/s, all or nothing: {imported['all_or_nothing']}")
+    targets = evaluate(pages, export, imported)
+
+    machine = describe_machine(connection)
+    machine.update(load_before=load_before, nginx=nginx_version, minutes=(time.monotonic() - started) / 60)
+    report = Report(args, pages, params, counts, generated, machine, export, imported, targets, profiles)
+    report.write(Path(args.output))
+    log(f"wrote {args.output} in {machine['minutes']:.1f} minutes")
+
+
+# ---------------------------------------------------------------- data and pages
+
+
+def prepare_data(args, connection) -> str:
+    from django.core.management import call_command
+
+    from agreements.models import Memorandum
 
     prefix = f"demo-{args.seed}-"
     demo = Memorandum.objects.filter(slug__startswith="demo-")
-    started = time.monotonic()
     if demo.count() == args.memoranda and demo.filter(slug__startswith=prefix).count() == args.memoranda:
-        log(f"== reusing {args.memoranda} demo memoranda (seed {args.seed})")
+        log(f"reusing {args.memoranda} demo memoranda (seed {args.seed})")
         generated = "reused"
     else:
-        log(f"== generating {args.memoranda} demo memoranda (seed {args.seed})")
+        log(f"generating {args.memoranda} demo memoranda (seed {args.seed})")
+        started = time.monotonic()
         call_command("generate_demo_data", memoranda=args.memoranda, seed=args.seed, clear=True)
         generated = f"{time.monotonic() - started:.0f} s"
-    _analyze(connection)
-
-    counts = {
-        "memoranda": Memorandum.objects.count(),
-        "visits": _count("agreements_visit", connection),
-        "commitments": _count("agreements_commitment", connection),
-        "signatories": _count("agreements_signatory", connection),
-        "institutions": _count("agreements_institution", connection),
-    }
-
-    # What the pages are asked for: the busiest sector and country, a mid-sized memorandum.
-    sector = (
-        Sector.objects.filter(slug__in=["oncology", "demo-oncology"]).first()
-        or Sector.objects.filter(parent__isnull=False).order_by("slug").first()
-    )
-    country, partner = "BY", "OM"
-    memorandum = Memorandum.objects.filter(slug__startswith=prefix).order_by("slug")[args.memoranda // 2]
-    word = "oncology"
-    filter_query = urlencode({"sector": sector.slug, "country": country})
-    admin_query = urlencode({"sectors__id__exact": sector.pk, "country": country})
-
-    user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(username="bench", defaults={"is_staff": True, "is_superuser": True})
-    user.set_password(secrets.token_urlsafe(16))
-    user.is_staff = user.is_superuser = True
-    user.save()
-    admin_client = Client()
-    admin_client.force_login(user)
-    cookie = f"sessionid={admin_client.cookies['sessionid'].value}"
-
-    pages = [
-        Result("Overview", "/"),
-        Result("Memoranda, unfiltered", "/memoranda/"),
-        Result("Memoranda, sector + country", f"/memoranda/?{filter_query}"),
-        Result("Memoranda, text search", f"/memoranda/?{urlencode({'q': word})}"),
-        Result("Memorandum page", f"/memoranda/{memorandum.slug}/"),
-        Result("Pair dossier", f"/countries/{country}/{partner}/"),
-        Result("Partners compared", f"/countries/{country}/compare/?{urlencode({'with': partner})}"),
-        Result("Memoranda, deep page", "/memoranda/?page=2"),  # the page number is found below
-        Result("Admin changelist, same filter", f"/admin/agreements/memorandum/?{admin_query}"),
-        Result("Admin changelist, unfiltered", "/admin/agreements/memorandum/"),
-        Result("API memoranda, unfiltered", "/api/v1/memoranda/"),
-        Result("API memoranda, sector + country", f"/api/v1/memoranda/?{filter_query}"),
-        Result("API memorandum", f"/api/v1/memoranda/{memorandum.slug}/"),
-    ]
-
-    log("== counting queries per page (Django test client, in process): first request, then again")
-    # Every page is asked for as the logged-in bench user, whether or not the site requires a login.
-    client = admin_client
-    for page in pages:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(page.path)
-            if response.streaming:
-                for _ in response.streaming_content:
-                    pass
-        page.status = response.status_code
-        page.cold_queries = len(queries)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(page.path)
-        page.queries = len(queries)
-        if page.name == "Memoranda, unfiltered" and response.status_code == 200 and response.context:
-            page_obj = response.context.get("page_obj") or response.context.get("page")
-            if page_obj is not None and hasattr(page_obj, "paginator"):
-                deep = max(1, int(page_obj.paginator.num_pages * 0.8))
-                pages[6].path = f"/memoranda/?page={deep}"
-                pages[6].note = f"page {deep} of {page_obj.paginator.num_pages}"
-        log(f"   {page.name}: {page.status}, {page.cold_queries} queries first, {page.queries} after")
-    with CaptureQueriesContext(connection) as queries:
-        status = client.get(pages[6].path).status_code
-    pages[6].status, pages[6].cold_queries = status, len(queries)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(pages[6].path)
-    pages[6].queries = len(queries)
-
-    export_path = find_export_path(reverse, NoReverseMatch)
-
-    port = free_port()
-    log(f"== gunicorn on 127.0.0.1:{port}, 2 workers; {args.clients} clients, <= {args.requests} requests or")
-    log(f"   <= {args.seconds:.0f} s per page")
-    server = start_gunicorn(port)
-    export = Result("CSV export, all rows", export_path or "(no export URL yet)")
-    try:
-        for page in pages:
-            load(port, page, args.clients, args.requests, args.seconds, cookie)
-            log(f"   {page.name}: {describe(page)}")
-        if export_path:
-            export, rss = measure_export(port, server.pid, export_path, cookie)
-            log(f"   {export.name}: {describe(export)}; peak worker RSS {rss[1] / 1024:.0f} MB")
-        else:
-            rss = (0, 0)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-    log(f"== import of {args.import_rows} rows through MemorandumResource")
-    if args.import_rows:
-        imported = measure_import(args.import_rows, args.seed)
-    else:
-        imported = {"rows": 0, "seconds": 0.0, "rows_per_second": 0.0, "ok": False, "written": 0}
-        imported["all_or_nothing"] = False
-    log(f"   {imported}")
-
-    machine = describe_machine(connection)
-    machine["load_before"] = load_before
-    write_report(
-        args,
-        Path(args.output),
-        pages=pages,
-        export=export,
-        export_rss=rss,
-        imported=imported,
-        machine=machine,
-        counts=counts,
-        generated=generated,
-        params={
-            "sector": sector.slug,
-            "country": country,
-            "pair": f"{country}/{partner}",
-            "word": word,
-            "memorandum": memorandum.slug,
-        },
-    )
-    log(f"== wrote {args.output}")
-
-
-def _analyze(connection) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    return generated
 
 
-def _count(table: str, connection) -> int:
+def count_rows(connection, table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table}")  # nosec B608 # table names are literals in this file
         return cursor.fetchone()[0]
 
 
-def find_export_path(reverse, no_match) -> str:
-    """The memorandum CSV export, wherever the URLconf puts it."""
-    for name, kwargs in [
-        ("agreements:memorandum-export", {"fmt": "csv"}),
-        ("agreements:memorandum-export", {}),
-        ("agreements:memoranda-export", {}),
-    ]:
-        try:
-            path = reverse(name, kwargs=kwargs)
-        except no_match:
-            continue
-        return path if "csv" in path else f"{path}?format=csv"
-    return ""
+def signed_in_client():
+    """A superuser `bench`, signed in: the test client, and its session cookie for the load."""
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    # Its password is never changed afterwards: that would sign out a bench or soak running meanwhile.
+    user, created = get_user_model().objects.get_or_create(username="bench")
+    if created:
+        user.set_password(secrets.token_urlsafe(16))
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client, f"sessionid={client.cookies['sessionid'].value}"
 
 
-def measure_export(port: int, master_pid: int, path: str, cookie: str) -> tuple[Result, tuple[int, int]]:
-    """Three downloads one after another, with the workers' resident memory sampled throughout."""
-    result = Result("CSV export, all rows", path)
-    first_bytes, sizes = [], []
-    started = time.monotonic()
-    with RssSampler(master_pid) as sampler:
-        for _ in range(3):
-            status, size, first_byte, elapsed = fetch(port, path, cookie)
-            result.status = status
-            if status == 404:
-                break
-            if status == 200:
+def choose_pages(args, client) -> tuple[list[Page], dict]:
+    """The pages measured, with what they ask for: the leaf sector of the most memoranda (a leaf,
+    so that the admin's exact-sector filter selects the same rows as ours), the busiest country,
+    a mid-sized memorandum, an institution that signed many."""
+    from django.db.models import Count
+
+    from agreements.models import Institution, Memorandum, Sector
+
+    prefix = f"demo-{args.seed}-"
+    leaves = Sector.objects.filter(children__isnull=True).annotate(used=Count("memoranda")).order_by("-used", "slug")
+    sector, other_sector = leaves[0], leaves[1]
+    country, partner = "BY", "OM"
+    memorandum = Memorandum.objects.filter(slug__startswith=prefix).order_by("slug")[args.memoranda // 2]
+    institution = Institution.objects.annotate(signed=Count("signatures")).order_by("-signed", "slug").first()
+    word = "oncology"
+    filtered = urlencode({"sector": sector.slug, "country": country})
+    several = urlencode({"sector": [sector.slug, other_sector.slug], "country": [country, "CU"]}, doseq=True)
+    admin_filter = urlencode({"sectors__id__exact": sector.pk, "country": country})
+    pages = [
+        Page("Overview", "/"),
+        Page("Memoranda", "/memoranda/"),
+        Page("Memoranda, sector + country", f"/memoranda/?{filtered}"),
+        Page("Memoranda, 2 sectors + 2 countries", f"/memoranda/?{several}"),
+        Page("Memoranda, text search", f"/memoranda/?{urlencode({'q': word})}", kind="search"),
+        Page("Memoranda, search + country", f"/memoranda/?{urlencode({'q': word, 'country': country})}", "search"),
+        Page("Memoranda, deep page", "/memoranda/?page=2"),
+        Page("Visits", "/visits/"),
+        Page("Visits, text search", f"/visits/?{urlencode({'q': word})}", kind="search"),
+        Page("Commitments, overdue", "/commitments/?overdue=on"),
+        Page("Memorandum page", f"/memoranda/{memorandum.slug}/"),
+        Page("Institution page", f"/institutions/{institution.slug}/"),
+        Page("Country dossier", f"/countries/{country}/"),
+        Page("Pair dossier", f"/countries/{country}/{partner}/"),
+        Page("Partners compared", f"/countries/{country}/compare/?{urlencode({'with': partner})}"),
+        Page("Sectors", "/sectors/"),
+        Page("Institutions", "/institutions/"),
+        Page("API memoranda", "/api/v1/memoranda/"),
+        Page("API memoranda, sector + country", f"/api/v1/memoranda/?{filtered}"),
+        Page("API memorandum", f"/api/v1/memoranda/{memorandum.slug}/"),
+        Page("Admin changelist, same filter", f"/admin/agreements/memorandum/?{admin_filter}", kind="admin"),
+    ]
+    response = client.get("/memoranda/")
+    paginator = response.context["page"].paginator
+    deep = max(1, int(paginator.num_pages * 0.8))
+    pages[6].path, pages[6].note = f"/memoranda/?page={deep}", f"page {deep} of {paginator.num_pages}"
+    ours = client.get(pages[2].path).context["page"].paginator.count
+    theirs = client.get(pages[-1].path).context["cl"].result_count
+    pages[-1].note = f"{theirs:,} rows; ours lists {ours:,} for the same filter"
+    params = {
+        "sector": sector.slug,
+        "other sector": other_sector.slug,
+        "country": country,
+        "pair": f"{country}/{partner}",
+        "word": word,
+        "memorandum": memorandum.slug,
+        "institution": institution.slug,
+    }
+    return pages, params
+
+
+# ---------------------------------------------------------------- in process
+
+
+def empty_caches() -> None:
+    from agreements.caching import raise_version
+
+    raise_version()
+
+
+def request(client, path: str):
+    response = client.get(path)
+    if response.streaming:
+        for _chunk in response.streaming_content:
+            pass
+    return response
+
+
+def measure_in_process(client, page: Page) -> None:
+    """The queries of a cold request and of the warm one after it, and the median of three cold and
+    four warm requests alone (each with its queries captured, as the first)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times: dict[str, list[float]] = {"cold": [], "warm": []}
+    for temperature in ("cold", "warm", "cold", "warm", "warm", "cold", "warm"):
+        if temperature == "cold":
+            empty_caches()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            page.status = request(client, page.path).status_code
+            times[temperature].append(time.perf_counter() - started)
+        page.queries.setdefault(temperature, [(query["sql"], float(query["time"])) for query in captured])
+        if page.status != 200:
+            raise SystemExit(f"{page.name} ({page.path}) answered {page.status}")
+    page.alone_ms = {temperature: statistics.median(seconds) * 1000 for temperature, seconds in times.items()}
+
+
+def replay(args, name: str, statements: list[str]) -> Result:
+    """`statements` run one after another, as the page runs them, by `args.clients` clients each
+    on its own connection, until `args.requests` runs are done or `args.sql_seconds` have passed."""
+    import threading
+
+    import psycopg2
+
+    result = Result(name, "")
+    lock = threading.Lock()
+    deadline = time.monotonic() + args.sql_seconds
+    runs = 0
+
+    def work():
+        connection = psycopg2.connect(args.database_url)
+        connection.autocommit = True
+        cursor = connection.cursor()
+
+        def step() -> bool:
+            nonlocal runs
+            with lock:
+                if runs >= args.requests or time.monotonic() > deadline:
+                    connection.close()
+                    return False
+                runs += 1
+            began = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+            elapsed = time.perf_counter() - began
+            with lock:
                 result.latencies.append(elapsed)
-                first_bytes.append(first_byte)
-                sizes.append(size)
-            else:
-                result.errors += 1
-    result.seconds = time.monotonic() - started
-    if sizes:
-        result.note = (
-            f"{sizes[-1] / 1e6:.1f} MB per download, first byte after {statistics.median(first_bytes) * 1000:.0f} ms"
+                result.statuses[200] += 1
+            return True
+
+        return step
+
+    result.seconds = run_clients(args.clients, work)
+    return result
+
+
+# ---------------------------------------------------------------- under load
+
+
+def measure_series(args, port: int, page: Page, setup: str, cookie: str) -> None:
+    from bench.harness import load
+
+    for _ in range(2):  # the workers' connections and caches warmed
+        fetch(port, page.path, cookie)
+    redis_url = args.redis_url if setup == "two" else ""
+    emptier = CacheEmptier(args.database_url, redis_url)
+    for temperature in ("warm", "cold"):
+        result = Result(page.name, page.path)
+        page.series[setup, temperature] = load(
+            port,
+            result,
+            clients=args.clients,
+            requests=args.requests,
+            seconds=args.seconds,
+            cookie=cookie,
+            before_each=emptier if temperature == "cold" else None,
         )
-    return result, (sampler.before_kb, sampler.peak_kb)
+    warm, cold = page.series[setup, "warm"], page.series[setup, "cold"]
+    if warm.errors or cold.errors:
+        log(f"   {page.name}: answers {dict(warm.statuses)} warm, {dict(cold.statuses)} cold")
+    log(
+        f"   {page.name}: warm p95 {warm.percentile(95):.0f} ms ({len(warm.latencies)} ok, {warm.errors} errors), "
+        f"cold p95 {cold.percentile(95):.0f} ms ({len(cold.latencies)} ok, {cold.errors} errors)"
+    )
+
+
+def check_redis_is_ours(redis_url: str) -> None:
+    """The cold series flush the Redis database: refuse one that holds keys other than Django's."""
+    import redis
+
+    shared = redis.Redis.from_url(redis_url)
+    foreign = [key for key in shared.scan_iter(count=1000) if not key.startswith(b":")]
+    if foreign:
+        raise SystemExit(f"{redis_url} holds keys that are not the tracker's cache ({foreign[0]!r}); pass --redis-url")
+    shared.flushdb()
+
+
+def measure_export(environment: dict, cookie: str, log_file: Path) -> dict:
+    """One download of every memorandum as CSV from a one-worker gunicorn that has already served
+    a list and a smaller export (so that what the export's code costs once is not counted), its
+    memory sampled throughout."""
+    from django.urls import reverse
+
+    path = reverse("agreements:memorandum-export", kwargs={"fmt": "csv"})
+    with Gunicorn(environment, workers=1, log=log_file) as server:
+        fetch(server.port, "/memoranda/", cookie)
+        fetch(server.port, f"{path}?{urlencode({'country': 'OM'})}", cookie)
+        with RssSampler(server) as sampler:
+            status, size, first_byte, elapsed, rows = download_csv(server.port, path, cookie)
+        before, peak, growth = sampler.largest_growth_kb()
+    return {
+        "path": path,
+        "status": status,
+        "seconds": elapsed,
+        "first_byte_ms": first_byte * 1000,
+        "megabytes": size / 1e6,
+        "rows": rows,
+        "before_mb": before / 1024,
+        "peak_mb": peak / 1024,
+        "growth_mb": growth / 1024,
+    }
+
+
+def download_csv(port: int, path: str, cookie: str) -> tuple[int, int, float, float, int]:
+    """Status, bytes, seconds to the first byte and in all, and the CSV records after the header."""
+    import csv
+    import http.client
+
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request("GET", path, headers={"Cookie": cookie})
+    response = connection.getresponse()
+    first_byte = time.perf_counter() - started
+    size = 0
+
+    def lines():
+        nonlocal size
+        pending = b""
+        while chunk := response.read(65536):
+            size += len(chunk)
+            *complete, pending = (pending + chunk).split(b"\n")
+            for line in complete:
+                yield line.decode() + "\n"
+        if pending:
+            yield pending.decode()
+
+    rows = sum(1 for _record in csv.reader(lines())) - 1
+    connection.close()
+    return response.status, size, first_byte, time.perf_counter() - started, max(rows, 0)
+
+
+# ---------------------------------------------------------------- import
 
 
 def measure_import(rows: int, seed: int) -> dict:
-    """Import `rows` new memoranda in one all-or-nothing run, then remove them again.
-
-    A second, small file with one bad last row checks that nothing of it is written.
-    """
+    """`rows` new memoranda in one all-or-nothing import with its history, as the admin writes
+    it; then a 20-row file whose last row is bad, which must write nothing. Both removed after."""
+    import reversion
     import tablib
-    from django.db import transaction
 
-    from agreements.management.commands.generate_demo_data import wipe
-    from agreements.models import Institution, Memorandum, Sector, Signatory, Source
+    from agreements.models import Institution, Memorandum, Sector, Source
     from agreements.resources import MemorandumResource
 
-    prefix = "demo-import-"
-    remove_imported(prefix, wipe)
-    institutions = {}
+    remove_imported()
+    institutions: dict[str, list[str]] = {}
     for slug, code in Institution.objects.filter(slug__startswith="demo-").values_list("slug", "country__code"):
         institutions.setdefault(code, []).append(slug)
     codes = sorted(code for code, slugs in institutions.items() if len(slugs) > 1)
     sectors = list(Sector.objects.order_by("slug").values_list("slug", flat=True))
     sources = list(Source.objects.filter(slug__startswith="demo-").order_by("pk").values_list("slug", flat=True)[:500])
-    import random
-
     rng = random.Random(seed)  # nosec B311 # reproducible sample rows, not a secret
     dates = ["2024-05-14", "2023-11", "2022-22", "2021", "2020-03-02/2020-03-04", "2019~", "2018-06?", ""]
-    # The import's columns without the translations, which these rows leave out.
-    header = [column for column in MemorandumResource.Meta.fields if column[-3:] not in ("_ru", "_ar")]
+    header = list(MemorandumResource.Meta.fields)
 
     def row(i: int) -> list:
         a, b = rng.sample(codes, 2)
-        return [
-            f"{prefix}{i}",
-            f"Imported memorandum {i} on cooperation in {rng.choice(sectors)}",
-            rng.choice(["mou", "agreement", "programme"]),
-            rng.choice(["", "1", "0"]),
-            rng.choice(["signed", "in-force"]),
-            a,
-            b,
-            f"{rng.choice(institutions[a])}|{rng.choice(institutions[b])}",
-            rng.choice(dates),
-            "",
-            "",
-            "",
-            rng.choice(sectors),
-            "Imported to measure the import.",
-            rng.choice(sources),
-        ]
+        values = {
+            "slug": f"{IMPORT_PREFIX}{i}",
+            "title": f"Imported memorandum {i} on cooperation in {rng.choice(sectors)}",
+            "kind": rng.choice(["mou", "agreement", "programme"]),
+            "legally_binding": rng.choice(["", "1", "0"]),
+            "status": rng.choice(["signed", "in-force"]),
+            "country_a": a,
+            "country_b": b,
+            "parties": f"{rng.choice(institutions[a])}|{rng.choice(institutions[b])}",
+            "signed": rng.choice(dates),
+            "sectors": rng.choice(sectors),
+            "summary": "Imported to measure the import.",
+            "sources": rng.choice(sources),
+        }
+        return [values.get(column, "") for column in header]
 
-    dataset = tablib.Dataset(*(row(i) for i in range(rows)), headers=header)
-    csv_text = dataset.export("csv")
+    def import_file(dataset) -> object:
+        with reversion.create_revision():
+            reversion.set_comment(IMPORT_COMMENT)
+            return MemorandumResource().import_data(dataset, dry_run=False, use_transactions=True)
+
+    csv_text = tablib.Dataset(*(row(i) for i in range(rows)), headers=header).export("csv")
     before = Memorandum.objects.count()
     started = time.perf_counter()
-    result = MemorandumResource().import_data(
-        tablib.Dataset().load(io.StringIO(csv_text).read(), format="csv"), dry_run=False, use_transactions=True
-    )
+    result = import_file(tablib.Dataset().load(csv_text, format="csv"))
     elapsed = time.perf_counter() - started
-    ok = not result.has_errors() and not result.has_validation_errors()
     written = Memorandum.objects.count() - before
 
     bad = tablib.Dataset(*(row(rows + i) for i in range(20)), headers=header)
-    bad[19] = tuple(bad[19][:5]) + ("XX",) + tuple(bad[19][6:])
+    bad[19] = tuple("XX" if column == "country_a" else value for column, value in zip(header, bad[19], strict=True))
     before_bad = Memorandum.objects.count()
-    bad_result = MemorandumResource().import_data(bad, dry_run=False, use_transactions=True)
+    bad_result = import_file(bad)
     refused = bad_result.has_errors() or bad_result.has_validation_errors()
     all_or_nothing = refused and Memorandum.objects.count() == before_bad
-    with transaction.atomic():
-        remove_imported(prefix, wipe)
-    if Signatory.objects.filter(memorandum__slug__startswith=prefix).exists():
-        raise RuntimeError("The imported rows were not all removed.")
+    remove_imported()
     return {
         "rows": rows,
         "seconds": elapsed,
         "rows_per_second": rows / elapsed if elapsed else 0.0,
-        "ok": ok and written == rows,
+        "ok": not result.has_errors() and not result.has_validation_errors() and written == rows,
         "written": written,
         "all_or_nothing": all_or_nothing,
     }
 
 
-def remove_imported(prefix: str, wipe) -> None:
-    from agreements.models import Memorandum, Signatory
+def remove_imported() -> None:
+    from django.db import transaction
+    from reversion.models import Revision
 
-    wipe(Memorandum.sectors.through.objects.filter(memorandum__slug__startswith=prefix))
-    wipe(Memorandum.sources.through.objects.filter(memorandum__slug__startswith=prefix))
-    wipe(Signatory.objects.filter(memorandum__slug__startswith=prefix))
-    wipe(Memorandum.objects.filter(slug__startswith=prefix))
+    from agreements.models import Memorandum
+
+    with transaction.atomic():
+        Memorandum.objects.filter(slug__startswith=IMPORT_PREFIX).delete()
+        Revision.objects.filter(comment=IMPORT_COMMENT).delete()
 
 
-def describe(result: Result) -> str:
-    if result.missing:
-        return "404 (page not built yet)"
-    return (
-        f"p50 {result.percentile(50):.0f} ms, p95 {result.percentile(95):.0f} ms, "
-        f"{result.throughput:.1f} req/s, {len(result.latencies)} ok, {result.errors} errors"
+# ---------------------------------------------------------------- targets and profiles
+
+
+@dataclass
+class Target:
+    name: str
+    met: bool
+    detail: str
+    pages: list[str] = field(default_factory=list)  # the pages that miss it
+
+
+def over(value: float, limit: float) -> str:
+    return f"{value:.0f} ms, {value - limit:+.0f} ms ({value / limit:.1f}×)"
+
+
+def evaluate(pages: list[Page], export: dict, imported: dict | None) -> list[Target]:
+    ours = [page for page in pages if page.kind != "admin"]
+    admin = next(page for page in pages if page.kind == "admin")
+    filtered = next(page for page in pages if page.name == "Memoranda, sector + country")
+    targets = []
+    errors = sum(result.server_errors for page in pages for result in page.series.values())
+    targets.append(Target("no server error in any series", errors == 0, f"{errors} server errors"))
+    for setup, described in SETUPS.items():
+        slow = [p for p in ours if p.kind == "page" and not p.p95(setup, "warm") <= TARGET_WARM_P95_MS]
+        targets.append(
+            Target(
+                f"{described}: every page warm p95 ≤ {TARGET_WARM_P95_MS} ms",
+                not slow,
+                "; ".join(f"{p.name} {over(p.p95(setup, 'warm'), TARGET_WARM_P95_MS)}" for p in slow) or "all within",
+                [p.name for p in slow],
+            )
+        )
+        slow = [p for p in ours if p.kind == "search" and not p.p95(setup, "warm") <= TARGET_SEARCH_P95_MS]
+        targets.append(
+            Target(
+                f"{described}: search warm p95 ≤ {TARGET_SEARCH_P95_MS} ms",
+                not slow,
+                "; ".join(f"{p.name} {over(p.p95(setup, 'warm'), TARGET_SEARCH_P95_MS)}" for p in slow) or "all within",
+                [p.name for p in slow],
+            )
+        )
+        slow = [p for p in ours if not p.p95(setup, "cold") <= TARGET_COLD_P95_MS]
+        targets.append(
+            Target(
+                f"{described}: every page cold p95 ≤ {TARGET_COLD_P95_MS} ms",
+                not slow,
+                "; ".join(f"{p.name} {over(p.p95(setup, 'cold'), TARGET_COLD_P95_MS)}" for p in slow) or "all within",
+                [p.name for p in slow],
+            )
+        )
+
+        def ratio(page: Page, setup: str = setup) -> float:
+            return page.p95(setup, "cold") / page.sql["cold"].percentile(95)
+
+        slow = [p for p in ours if not ratio(p) <= TARGET_COLD_OVER_SQL]
+        targets.append(
+            Target(
+                f"{described}: every page cold within {TARGET_COLD_OVER_SQL}× of its SQL (p95)",
+                not slow,
+                "; ".join(f"{p.name} {ratio(p):.1f}×" for p in slow) or "all within",
+                [p.name for p in slow],
+            )
+        )
+        for temperature in ("warm", "cold"):
+            speedup = admin.p95(setup, temperature) / filtered.p95(setup, temperature)
+            targets.append(
+                Target(
+                    f"{described}: filtered list ≥ {TARGET_OVER_ADMIN}× faster than the admin changelist, "
+                    f"{temperature} (p95)",
+                    speedup >= TARGET_OVER_ADMIN,
+                    f"{speedup:.1f}× ({filtered.p95(setup, temperature):.0f} ms against "
+                    f"{admin.p95(setup, temperature):.0f} ms)",
+                    [] if speedup >= TARGET_OVER_ADMIN else [filtered.name],
+                )
+            )
+    heavy = [p for p in ours if max(len(p.queries["cold"]), len(p.queries["warm"])) > TARGET_QUERIES]
+    targets.append(
+        Target(
+            f"SQL queries per page ≤ {TARGET_QUERIES}, cold and warm",
+            not heavy,
+            "; ".join(f"{p.name} {len(p.queries['cold'])} cold, {len(p.queries['warm'])} warm" for p in heavy)
+            or "all within (most: " + str(max(len(p.queries["cold"]) for p in ours)) + ")",
+            [p.name for p in heavy],
+        )
     )
+    targets.append(
+        Target(
+            f"CSV export of every memorandum adds < {TARGET_EXPORT_GROWTH_MB} MB to the worker",
+            export["status"] == 200 and export["growth_mb"] < TARGET_EXPORT_GROWTH_MB,
+            f"{export['growth_mb']:.1f} MB for {export['rows']:,} rows ({export['megabytes']:.0f} MB of CSV)",
+        )
+    )
+    if imported:
+        rate = imported["rows_per_second"]
+        targets.append(
+            Target(
+                f"import ≥ {TARGET_IMPORT_ROWS_PER_S:,} rows/s, all or nothing",
+                rate >= TARGET_IMPORT_ROWS_PER_S and imported["ok"] and imported["all_or_nothing"],
+                f"{rate:,.0f} rows/s ({rate / TARGET_IMPORT_ROWS_PER_S:.2f}× the target); "
+                f"{'all rows written' if imported['ok'] else 'NOT all rows written'}; a bad last row wrote "
+                f"{'nothing' if imported['all_or_nothing'] else 'SOMETHING'}",
+            )
+        )
+    return targets
+
+
+OURS = r"agreements/(?!middleware|access)|templates/"
+
+
+def top_functions(profiler: cProfile.Profile, order: str, count: int, only: str = "") -> str:
+    stream = io.StringIO()
+    stats = pstats.Stats(profiler, stream=stream).sort_stats(order)
+    stats.print_stats(*([only] if only else []), count)
+    return shorten(stream.getvalue())
+
+
+def profile(client, page: Page) -> dict:
+    """cProfile of one cold and one warm request in process, SQL time apart, and EXPLAIN ANALYZE
+    of the page's slowest cold query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    found = {}
+    for temperature in ("cold", "warm"):
+        if temperature == "cold":
+            empty_caches()
+        profiler = cProfile.Profile()
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            profiler.enable()
+            request(client, page.path)
+            profiler.disable()
+            total = time.perf_counter() - began
+        sql = sum(float(query["time"]) for query in captured.captured_queries)
+        found[temperature] = {
+            "total_ms": total * 1000,
+            "sql_ms": sql * 1000,
+            "queries": len(captured.captured_queries),
+            # Where the time is spent (own time of each function), and which of our functions spend it.
+            "own": top_functions(profiler, "tottime", 12),
+            "ours": top_functions(profiler, "cumulative", 12, OURS),
+        }
+    slowest_sql, seconds = max(page.queries["cold"], key=lambda query: query[1])
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {slowest_sql}")
+        plan = [line for (line,) in cursor.fetchall()]
+    found["slowest"] = {"sql": slowest_sql, "ms": seconds * 1000, "plan": plan}
+    return found
+
+
+def shorten(text: str) -> str:
+    """pstats' table without its preamble, with paths made short."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls")), 0)
+    site = re.compile(r"\S*/(site-packages|lib/python3\.\d+)/")
+    body = [site.sub("", line.replace(str(BASE_DIR) + "/", "")) for line in lines[start:] if line.strip()]
+    return "\n".join(body)
 
 
 def describe_machine(connection) -> dict:
+    import django
+
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         postgres = cursor.fetchone()[0]
-    memory = ""
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    cpu = ""
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    import django
-
+    memory = next(
+        f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        "",
+    )
     return {
         "cores": os.cpu_count(),
         "cpu": cpu,
@@ -585,139 +752,177 @@ def describe_machine(connection) -> dict:
     }
 
 
-def verdict(met: bool, detail: str) -> str:
-    return f"**met** ({detail})" if met else f"**missed** ({detail})"
+# ---------------------------------------------------------------- the report
 
 
-def write_report(args, output: Path, *, pages, export, export_rss, imported, machine, counts, generated, params):
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {now} with `make bench` (`{Path(sys.executable).name} bench/run.py {' '.join(sys.argv[1:])}`).",
-        "",
-        "## Machine",
-        "",
-        f"- {machine['cores']} cores ({machine['cpu']}), {machine['memory']} memory",
-        f"- PostgreSQL {machine['postgres']}, Python {machine['python']}, Django {machine['django']}",
-        f"- load average (1 / 5 / 15 min) before the run: {machine['load_before']}; when the report was written: "
-        f"{machine['load']} (above 0 before the run means other work shared the cores)",
-        "- gunicorn with 2 sync workers on 127.0.0.1, DEBUG off, CONN_MAX_AGE=60; the load client runs "
-        "on the same two cores",
-        "",
-        "## Data",
-        "",
-        f"- {counts['memoranda']:,} memoranda, {counts['visits']:,} visits, {counts['commitments']:,} commitments, "
-        f"{counts['signatories']:,} signatories, {counts['institutions']:,} institutions "
-        f"(`generate_demo_data --memoranda {args.memoranda} --seed {args.seed}`; generation: {generated})",
-        f"- filter: sector `{params['sector']}`, country `{params['country']}`; search word `{params['word']}`; "
-        f"pair `{params['pair']}`; memorandum `{params['memorandum']}`",
-        "",
-        "## Pages",
-        "",
-        f"{args.clients} concurrent clients, at most {args.requests} requests or {args.seconds:.0f} s per page, "
-        "after two warm-up requests. Queries: counted with Django's test client on a first request "
-        "(counts not cached yet) and on a second.",
-        "",
-        "| page | URL | p50 ms | p95 ms | req/s | ok | errors | SQL queries (first / cached) |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for page in [*pages, export]:
-        if page.missing or not page.latencies and not page.errors:
-            status = "404, not built yet" if page.missing else "not measured"
-            lines.append(f"| {page.name} | `{page.path}` | {status} | | | | | {page.queries or ''} |")
-            continue
-        lines.append(
-            f"| {page.name} | `{page.path}` | {page.percentile(50):.0f} | {page.percentile(95):.0f} | "
-            f"{page.throughput:.1f} | {len(page.latencies)} | {page.errors} | "
-            f"{'' if page.queries is None else f'{page.cold_queries} / {page.queries}'} |"
-        )
-    notes = [p for p in [*pages, export] if p.note]
-    if notes:
-        lines += ["", *[f"- {p.name}: {p.note}" for p in notes]]
-    lines += [
-        "",
-        "## Export and import",
-        "",
-        f"- CSV export: worker RSS {export_rss[0] / 1024:.0f} MB before, peak {export_rss[1] / 1024:.0f} MB during "
-        "three downloads (sampled every 20 ms from /proc)",
-        f"- import of {imported['rows']:,} memoranda through `MemorandumResource` (use_transactions): "
-        f"{imported['seconds']:.1f} s, **{imported['rows_per_second']:.0f} rows/s**, "
-        f"{'all rows written' if imported['ok'] else 'NOT all rows written'}; a 20-row file whose last row is "
-        f"bad wrote {'nothing' if imported['all_or_nothing'] else 'SOMETHING'}",
-        "",
-        "## Targets",
-        "",
-    ]
-    by_name = {page.name: page for page in pages}
-    ours = by_name["Memoranda, sector + country"]
-    admin = by_name["Admin changelist, same filter"]
-    measured = [p for p in pages if p.latencies and not p.name.startswith("Admin") and "search" not in p.name]
-    missing = [p.name for p in pages if p.missing]
-    slow = [p for p in measured if p.percentile(95) > TARGET_PAGE_P95_MS]
-    errors = sum(p.errors for p in [*pages, export])
-    search = by_name["Memoranda, text search"]
-    heavy = [p for p in pages if p.cold_queries is not None and p.cold_queries > TARGET_QUERIES and not p.missing]
-    heavy_cached = [p for p in pages if p.queries is not None and p.queries > TARGET_QUERIES and not p.missing]
-    rows = [
-        (
-            "zero errors under load",
-            verdict(errors == 0, f"{errors} errors"),
-        ),
-        (
-            f"every page p95 <= {TARGET_PAGE_P95_MS} ms",
-            verdict(
-                not slow,
-                ", ".join(f"{p.name} {p.percentile(95):.0f} ms" for p in slow) or "all within",
-            ),
-        ),
-        (
-            f"text search p95 <= {TARGET_SEARCH_P95_MS} ms",
-            verdict(search.percentile(95) <= TARGET_SEARCH_P95_MS, f"{search.percentile(95):.0f} ms")
-            if search.latencies
-            else "not measured",
-        ),
-        (
-            "our filtered list faster than the admin changelist",
-            verdict(
-                ours.percentile(95) < admin.percentile(95),
-                f"p95 {ours.percentile(95):.0f} ms against {admin.percentile(95):.0f} ms",
+def ms(value: float) -> str:
+    return "–" if value != value else f"{value:.0f}"  # NaN: not measured
+
+
+@dataclass
+class Report:
+    args: argparse.Namespace
+    pages: list[Page]
+    params: dict
+    counts: dict
+    generated: str
+    machine: dict
+    export: dict
+    imported: dict
+    targets: list[Target]
+    profiles: dict
+
+    def write(self, output: Path) -> None:
+        lines = [*self.heading(), *self.summary()]
+        for setup in SETUPS:
+            lines += self.table(setup)
+        lines += [*self.in_process(), *self.export_and_import(), *self.profile_sections()]
+        marker = "<!-- analysis -->"
+        analysis = output.read_text().split(marker, 1)[1] if output.exists() and marker in output.read_text() else ""
+        lines += ["", marker + analysis.rstrip("\n") if analysis else marker]
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text("\n".join(lines) + "\n")
+
+    def heading(self) -> list[str]:
+        m, args, c = self.machine, self.args, self.counts
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return [
+            "# Benchmarks",
+            "",
+            f"Measured {now} with `make bench` (`python bench/run.py {' '.join(sys.argv[1:])}`), "
+            f"in {m['minutes']:.0f} minutes.",
+            "",
+            "## Machine and data",
+            "",
+            f"- {m['cores']} cores ({m['cpu']}), {m['memory']} memory; PostgreSQL {m['postgres']}, "
+            f"Python {m['python']}, Django {m['django']}, nginx {m['nginx']}, Redis on 127.0.0.1:6379",
+            f"- load average (1 / 5 / 15 min) before the run {m['load_before']}, at its end {m['load']}; "
+            "the load clients, gunicorn, nginx, Redis and PostgreSQL share the same cores",
+            f"- {c['memorandum']:,} memoranda, {c['visit']:,} visits, {c['commitment']:,} commitments, "
+            f"{c['signatory']:,} signatories, {c['institution']:,} institutions "
+            f"(`generate_demo_data --memoranda {args.memoranda} --seed {args.seed}`; generation: {self.generated})",
+            "- asked for: " + ", ".join(f"{name} `{value}`" for name, value in self.params.items()),
+            "",
+            "## How it is measured",
+            "",
+            f"- **Under load**: {args.clients} concurrent clients on loopback, each request on a new "
+            f"connection, at most {args.requests} requests or {args.seconds:.0f} s per series, as the "
+            "superuser `bench`, DEBUG off, `CONN_MAX_AGE=60`. *Warm*: after two warm-up requests. "
+            "*Cold*: before each request (untimed) the data version is raised, as every write raises it, "
+            "so no process or server reads any value cached before (with Redis the cache is flushed too).",
+            f"- **SQL** (the limit): the exact statements the page ran in process (Django's test client, "
+            f"cold or warm) replayed one after another on their own by {args.clients} concurrent clients, "
+            f"each with its own connection, for at most {args.sql_seconds:g} s; p95 of one page's worth.",
+            "- **Alone**: the median of three cold or four warm requests in process, one at a time "
+            "(queries captured, so slightly slower than under gunicorn).",
+            "- Latencies are p50 / p95 in milliseconds, from the request sent to the last byte read.",
+            "",
+        ]
+
+    def summary(self) -> list[str]:
+        lines = ["## Targets", "", "| target | result |", "| --- | --- |"]
+        for target in self.targets:
+            lines.append(f"| {target.name} | **{'met' if target.met else 'missed'}**: {target.detail} |")
+        return [*lines, ""]
+
+    def table(self, setup: str) -> list[str]:
+        lines = [
+            f"## Pages: {SETUPS[setup]}",
+            "",
+            "| page | warm p50 | warm p95 | req/s | cold p50 | cold p95 | SQL cold p95 | cold ÷ SQL | SQL warm p95 "
+            "| ok / errors | queries cold / warm |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for page in self.pages:
+            warm, cold = page.series[setup, "warm"], page.series[setup, "cold"]
+            sql_cold, sql_warm = page.sql["cold"].percentile(95), page.sql["warm"].percentile(95)
+            answered = len(warm.latencies) + len(cold.latencies)
+            lines.append(
+                f"| {page.name} | {ms(warm.percentile(50))} | {ms(warm.percentile(95))} | {warm.throughput:.1f} | "
+                f"{ms(cold.percentile(50))} | {ms(cold.percentile(95))} | {ms(sql_cold)} | "
+                f"{cold.percentile(95) / sql_cold:.1f}× | {ms(sql_warm)} | {answered} / {warm.errors + cold.errors} | "
+                f"{len(page.queries['cold'])} / {len(page.queries['warm'])} |"
             )
-            if ours.latencies and admin.latencies
-            else "not measured",
-        ),
-        (
-            f"SQL queries per page <= {TARGET_QUERIES}",
-            verdict(
-                not heavy,
-                (", ".join(f"{p.name} {p.cold_queries}" for p in heavy) or "all within")
-                + " on a first request; once counts are cached: "
-                + (", ".join(f"{p.name} {p.queries}" for p in heavy_cached) or "all within"),
-            ),
-        ),
-        (
-            f"CSV export streamed, worker peak RSS < {TARGET_EXPORT_RSS_MB} MB",
-            verdict(export_rss[1] / 1024 < TARGET_EXPORT_RSS_MB, f"{export_rss[1] / 1024:.0f} MB")
-            if export.latencies
-            else "not measured (no export URL)",
-        ),
-        (
-            f"import >= {TARGET_IMPORT_ROWS_PER_S} rows/s",
-            verdict(
-                imported["rows_per_second"] >= TARGET_IMPORT_ROWS_PER_S, f"{imported['rows_per_second']:.0f} rows/s"
-            ),
-        ),
-    ]
-    lines += ["| target | result |", "| --- | --- |", *[f"| {name} | {result} |" for name, result in rows]]
-    if missing:
-        lines += ["", f"Pages not built yet (404): {', '.join(missing)}."]
-    marker = "<!-- analysis -->"
-    analysis = ""
-    if output.exists() and marker in output.read_text():
-        analysis = output.read_text().split(marker, 1)[1]
-    lines += ["", marker + analysis.rstrip("\n") if analysis else marker]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text("\n".join(lines) + "\n")
+        return [*lines, ""]
+
+    def in_process(self) -> list[str]:
+        lines = [
+            "## The pages' addresses, and one request alone (in process)",
+            "",
+            "| page | URL | alone cold | of which SQL | alone warm | of which SQL |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
+        for page in self.pages:
+            sql = {t: sum(seconds for _sql, seconds in page.queries[t]) * 1000 for t in ("cold", "warm")}
+            lines.append(
+                f"| {page.name} | `{page.path}` | {ms(page.alone_ms['cold'])} | {ms(sql['cold'])} | "
+                f"{ms(page.alone_ms['warm'])} | {ms(sql['warm'])} |"
+            )
+        notes = [f"- {page.name}: {page.note}" for page in self.pages if page.note]
+        return [*lines, "", *notes, ""] if notes else [*lines, ""]
+
+    def export_and_import(self) -> list[str]:
+        e, i = self.export, self.imported
+        return [
+            "## Export and import",
+            "",
+            f"- CSV export of every memorandum (`{e['path']}`) from a one-worker gunicorn that had served a "
+            "list and a smaller export: "
+            f"{e['rows']:,} rows, {e['megabytes']:.1f} MB in {e['seconds']:.1f} s, first byte after "
+            f"{e['first_byte_ms']:.0f} ms; the worker that served it held {e['before_mb']:.0f} MB before, "
+            f"{e['peak_mb']:.0f} MB at its peak: **{e['growth_mb']:.1f} MB** added (resident memory from "
+            "/proc, every 20 ms)",
+            f"- import of {i['rows']:,} new memoranda through `MemorandumResource` with its history "
+            f"(one revision, `use_transactions`): {i['seconds']:.1f} s, **{i['rows_per_second']:,.0f} rows/s**, "
+            f"{i['written']:,} written; a 20-row file whose last row names country `XX` wrote "
+            f"{'nothing' if i['all_or_nothing'] else 'SOMETHING'}. Both removed afterwards.",
+            "",
+        ]
+
+    def profile_sections(self) -> list[str]:
+        if not self.profiles:
+            return []
+        lines = [
+            "## Profiles of the pages that miss a target",
+            "",
+            "One cold and one warm request in process under cProfile (the functions with the most time of "
+            "their own, and our functions by cumulative time), and the plan of the page's slowest cold query.",
+            "",
+        ]
+        for name, found in self.profiles.items():
+            lines.append(f"### {name}")
+            lines.append("")
+            for temperature in ("cold", "warm"):
+                p = found[temperature]
+                lines.append(
+                    f"- {temperature}: {p['total_ms']:.0f} ms in process under the profiler, of which SQL "
+                    f"{p['sql_ms']:.0f} ms in {p['queries']} queries, Python {p['total_ms'] - p['sql_ms']:.0f} ms"
+                )
+            slowest = found["slowest"]
+            lines += [
+                f"- slowest cold query: {slowest['ms']:.0f} ms",
+                "",
+                "<details><summary>profiles and plan</summary>",
+                "",
+            ]
+            for temperature in ("cold", "warm"):
+                lines += [
+                    f"{temperature}, the functions with the most time of their own:",
+                    "",
+                    "```",
+                    found[temperature]["own"],
+                    "```",
+                    "",
+                    f"{temperature}, our functions by cumulative time:",
+                    "",
+                    "```",
+                    found[temperature]["ours"],
+                    "```",
+                    "",
+                ]
+            sql = slowest["sql"] if len(slowest["sql"]) < 1500 else slowest["sql"][:1500] + " …"
+            lines += ["```sql", sql, "```", "", "```", *slowest["plan"][:45], "```", "", "</details>", ""]
+        return lines
 
 
 if __name__ == "__main__":
