@@ -39,9 +39,9 @@ def test_the_institution_list_query_count_does_not_grow_with_rows(client, crowde
     # 4 for the signed-in user (1 session, 1 user, 1 their permissions, 1 their groups' permissions), then:
     # 1 country choices; 1 the data version, 1 total and facet counts (one UNION ALL of the count,
     # countries, kinds);
-    # 1 the page's institutions with country joined and memoranda, visits and commitments counted,
-    # 1 their names in other languages.
-    with django_assert_max_num_queries(9):
+    # 1 the page's keys, 1 those institutions with country joined and memoranda, visits and
+    # commitments counted, 1 their names in other languages.
+    with django_assert_max_num_queries(10):
         response = client.get(INSTITUTIONS, {"country": "BY"})
     assert response.status_code == 200
     assert "32 institutions" in response.content.decode()
