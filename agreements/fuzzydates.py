@@ -465,7 +465,7 @@ def _day(date: datetime.date) -> str:
 
 
 def _month(date: datetime.date) -> str:
-    return format_date(date, pgettext("fuzzy date: a month, as a Django date format", "F Y"))
+    return _in_sentence(format_date(date, pgettext("fuzzy date: a month, as a Django date format", "F Y")))
 
 
 def _range_start(date: datetime.date) -> str:
@@ -478,7 +478,17 @@ def _day_of_unknown_year(date: datetime.date) -> str:
 
 
 def _month_of_unknown_year(date: datetime.date) -> str:
-    return format_date(date, pgettext("fuzzy date: a month of a year not known, as a Django date format", "F"))
+    return _in_sentence(
+        format_date(date, pgettext("fuzzy date: a month of a year not known, as a Django date format", "F"))
+    )
+
+
+def _in_sentence(text: str) -> str:
+    """A month name as it is written inside a sentence: Django's are capitalised, and Russian
+    writes them in lower case ("май 2025")."""
+    if pgettext("fuzzy date: are month names written in lower case? answer yes or no", "no") == "yes":
+        return text[:1].lower() + text[1:]
+    return text
 
 
 def _digits(text) -> str | None:

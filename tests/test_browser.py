@@ -106,7 +106,7 @@ def test_export_the_filtered_list_as_csv(site, page: Page):
     factories.belarus_oman_chain()
     page.goto(f"{site}/memoranda/?sector=healthcare&sort=date")
     with page.expect_download() as download:
-        page.get_by_role("link", name="CSV").click()
+        page.get_by_role("link", name="CSV").first.click()
     content = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
     assert [row["slug"] for row in rows] == ["health-ministries-mou-2025", "cancer-centres-mou-2025"]

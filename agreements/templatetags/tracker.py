@@ -89,7 +89,7 @@ def css_string(text) -> str:
     a letter, digit or space escaped, so that nothing in it can end the string or the rule."""
     # An escape ends at the one space after its six digits, which the string does not keep.
     escaped = "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in str(text))
-    return mark_safe(f'"{escaped}"')  # nosec B308 B703: every character that could break out is escaped
+    return mark_safe(f'"{escaped}"')  # nosec B308 B703 # every character that could end the string is escaped
 
 
 @register.simple_tag
