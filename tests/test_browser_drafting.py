@@ -39,6 +39,7 @@ def assert_accessible(page: Page) -> None:
 def test_an_editor_drafts_the_arabic_report_corrects_one_proposal_and_finds_the_records_linked(site, page: Page):
     page.goto(f"{site}/admin/")
     page.get_by_role("link", name="Draft from an article").click()
+    page.get_by_label("Text of the article").wait_for()
     assert_accessible(page)
     page.get_by_label("Text of the article").fill((ARTICLES_DIR / ARTICLES["002"]["file"]).read_text("utf-8"))
     page.get_by_role("button", name="Read the article").click()
