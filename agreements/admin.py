@@ -334,6 +334,16 @@ def shown_value(field, value) -> str:
     return str(value)
 
 
+class LoadedStateField(forms.CharField):
+    """The signed record of what a form showed: bookkeeping, never a change to the record. Its
+    token carries the time it was signed, so it differs from one opening of the page to the next."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
 class EditConflictForm(forms.ModelForm):
     """A change form that refuses to overwrite a record someone else changed after it was opened.
 
@@ -345,7 +355,7 @@ class EditConflictForm(forms.ModelForm):
 
     SALT = "agreements.admin.loaded-state"
 
-    loaded_state = forms.CharField(widget=forms.HiddenInput, required=False)
+    loaded_state = LoadedStateField(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

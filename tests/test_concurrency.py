@@ -4,6 +4,7 @@ overwriting the earlier one."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import socket
 import sqlite3
@@ -18,11 +19,14 @@ from urllib.request import urlopen
 
 import pytest
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.messages import get_messages
+from django.core import signing
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from agreements.admin import EditConflictForm
 from agreements.models import Commitment, Memorandum, Signatory
 from tests import factories
 from tests.test_history import change_url, form_data
@@ -222,6 +226,26 @@ def test_a_stale_save_of_the_record_does_not_undo_a_change_to_an_inline_row(alic
     assert as_alice.post(change_url(memorandum), again).status_code == 302
     memorandum.refresh_from_db()
     assert memorandum.summary == "Alice adds a summary."
+
+
+class SignedAMinuteAgo(signing.TimestampSigner):
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(time.time()) - 60)
+
+
+def test_an_inline_row_left_as_it_was_is_not_saved_again(alice, memorandum, ministry_by):
+    signatory = factories.SignatoryFactory(memorandum=memorandum, institution=ministry_by)
+    as_alice = client_for(alice)
+    form, page = open_form_with_prefixes(as_alice, memorandum)
+    # The page was opened a minute before it is saved: the signed state differs only in its time.
+    key = f"{row_prefix(page, 'signatory', signatory)}-loaded_state"
+    shown = signing.loads(form[key], salt=EditConflictForm.SALT)
+    form[key] = SignedAMinuteAgo(salt=EditConflictForm.SALT).sign_object(shown, compress=True)
+    form["signed_at"] = "Minsk"
+
+    assert as_alice.post(change_url(memorandum), form).status_code == 302
+    change = LogEntry.objects.get(object_id=str(memorandum.pk), action_flag=CHANGE)
+    assert json.loads(change.change_message) == [{"changed": {"fields": ["Signed at (city)"]}}]
 
 
 def test_a_signatory_changed_by_another_editor_is_noticed(alice, bob, memorandum, ministry_by, belarus):
