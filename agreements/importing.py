@@ -302,6 +302,7 @@ class ImportPages:
                         resource_index=self.get_resource_index(form),
                     )
                 )
+                response.context_data["in_background"] = background_note(len(reading.dataset or ()))
         return response
 
     def write_to_tmp_storage(self, import_file, input_format):
@@ -347,7 +348,7 @@ class ImportPages:
                 dataset = input_format.create_dataset(data)
             except ImportFileError as error:
                 return self.failed_import_page(request, reading=reading, file_problem=str(error), **kept)
-            if len(dataset) > settings.IMPORT_BACKGROUND_ROWS:
+            if goes_to_background(len(dataset)):
                 job = start_job(
                     request,
                     target=self.opts.model_name,
@@ -715,7 +716,7 @@ def workbook_import(request):
     storage = SharedCacheStorage()
     storage.save(data)
     workbook.run(preview=True, stored_file=storage.name)
-    context = {"form": form, "workbook": workbook}
+    context = {"form": form, "workbook": workbook, "in_background": background_note(workbook.rows)}
     if workbook.failed:
         storage.remove()
     else:
@@ -749,7 +750,7 @@ def workbook_confirm(request):
     except ImportFileError as error:
         return workbook_page(request, {"form": WorkbookForm(), "file_problems": [str(error)]})
     workbook = WorkbookImport(sheets, create_missing=form.cleaned_data["create_missing"])
-    if workbook.rows > settings.IMPORT_BACKGROUND_ROWS:
+    if goes_to_background(workbook.rows):
         job = start_job(
             request,
             target=ImportJob.WORKBOOK,
@@ -807,6 +808,21 @@ def workbook_template(request):
 # ---------------------------------------------------------------- in the background
 
 
+def goes_to_background(rows: int) -> bool:
+    """Whether a confirmed import of `rows` rows is written by a worker (IMPORT_BACKGROUND_ROWS)."""
+    return rows > settings.IMPORT_BACKGROUND_ROWS
+
+
+def background_note(rows: int) -> str:
+    """What the preview of `rows` rows says of its confirmation, if a worker will write it."""
+    if not goes_to_background(rows):
+        return ""
+    return _(
+        "This file has more than %(limit)s rows: once confirmed, it is written in the background, and you are "
+        "taken to a page that shows its progress."
+    ) % {"limit": f"{settings.IMPORT_BACKGROUND_ROWS:,}"}
+
+
 def start_job(request, **fields) -> ImportJob:
     """A job for an import too large to write while its editor waits, handed to a worker once
     it is stored (agreements.tasks.run_import). Without a broker the task runs here and now, and
@@ -831,7 +847,8 @@ class JobEnded(Exception):
 
 
 class Progress:
-    """Counts a job's rows as its import reads them, noting the count every PROGRESS_EVERY rows."""
+    """Counts a job's rows as its import reads them, noting the count every PROGRESS_EVERY rows
+    and after the last, while the rows read are written."""
 
     def __init__(self, job: ImportJob):
         self.job, self.done = job, 0
@@ -839,7 +856,7 @@ class Progress:
 
     def __call__(self) -> None:
         self.done = min(self.done + 1, self.job.rows_total)
-        if self.done % PROGRESS_EVERY == 0:
+        if self.done % PROGRESS_EVERY == 0 or self.done == self.job.rows_total:
             self.job.note_progress(self.done)
 
 

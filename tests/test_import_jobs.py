@@ -3,11 +3,14 @@ followed on the job's page, its progress counted in a real Redis cache."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import time
 import uuid
 
 import pytest
 import redis
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Revision
@@ -65,6 +68,7 @@ def test_a_file_above_the_threshold_is_written_once_by_a_worker(
     celery_worker, admin_client, tmp_path, belarus, oman, sectors
 ):
     response = preview(admin_client, "memorandum", write_csv(tmp_path / "m.csv", MEMORANDUM_HEADER, THREE_ROWS), "csv")
+    assert "once confirmed, it is written in the background" in response.content.decode()
 
     response = confirm(admin_client, "memorandum", response)
 
@@ -81,6 +85,43 @@ def test_a_file_above_the_threshold_is_written_once_by_a_worker(
     # The task delivered again (as after a worker's death) writes nothing more.
     assert celery_worker.tasks["agreements.tasks.run_import"].delay(job.pk).get(timeout=60) == "finished"
     assert (Memorandum.objects.count(), Revision.objects.count()) == (3, 1)
+
+
+@contextlib.contextmanager
+def sector_locked(slug: str):
+    """The sector `slug` locked FOR UPDATE by another connection's open transaction: an import
+    linking a memorandum to it waits, as it writes, until the block ends."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT id FROM agreements_sector WHERE slug = %s FOR UPDATE", [slug])
+            yield
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_the_count_is_seen_while_the_import_transaction_is_still_open(
+    celery_worker, admin_client, tmp_path, belarus, oman, sectors
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no other connection can hold the import at a write")
+    response = preview(admin_client, "memorandum", write_csv(tmp_path / "m.csv", MEMORANDUM_HEADER, THREE_ROWS), "csv")
+
+    with sector_locked("oncology"):
+        response = confirm(admin_client, "memorandum", response)
+        page, deadline = "", time.monotonic() + 60
+        while "3 of 3 rows" not in page and time.monotonic() < deadline:
+            time.sleep(0.1)
+            page = admin_client.get(response["Location"]).content.decode()
+        assert "3 of 3 rows" in page, "every row read, the worker waits to write them"
+        assert '<progress id="import-progress" max="3" value="3">' in page
+        assert '<meta http-equiv="refresh" content="5">' in page
+        assert not Memorandum.objects.exists(), "nothing is seen before the import's transaction ends"
+
+    assert celery_worker.AsyncResult(task_of(response)).get(timeout=60) == "finished"
+    assert Memorandum.objects.count() == 3
 
 
 def test_a_failing_row_in_a_background_import_writes_nothing_and_is_named(
@@ -104,6 +145,7 @@ def test_a_failing_row_in_a_background_import_writes_nothing_and_is_named(
 
 def test_a_file_under_the_threshold_is_imported_in_the_request(admin_client, tmp_path, belarus, oman, sectors):
     response = preview(admin_client, "memorandum", write_csv(tmp_path / "m.csv", MEMORANDUM_HEADER, GOOD_ROWS), "csv")
+    assert "in the background" not in response.content.decode()
 
     response = confirm(admin_client, "memorandum", response)
 
