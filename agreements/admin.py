@@ -1152,6 +1152,10 @@ class ImportJobAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
+    def changelist_view(self, request, extra_context=None):
+        models.ImportJob.objects.fail_lost()  # never listed as running once its worker is gone
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("page"))
     def page(self, job):
         return format_html('<a href="{}">{}</a>', job.get_absolute_url(), _("Progress and outcome"))

@@ -25,7 +25,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -865,24 +865,20 @@ def outcome(records, found: Report) -> dict:
 
 
 def finish(job: ImportJob, summary: list[dict], rows_done: int) -> None:
-    """Mark the job finished, in the transaction that wrote its rows: it finishes with them or not
-    at all. A job another run of its task ended meanwhile rolls this run back (JobEnded)."""
-    ended = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
-        status=ImportJob.Status.FINISHED, summary=summary, rows_done=rows_done, finished=timezone.now()
-    )
-    if not ended:
+    """Mark the job finished, in the transaction that wrote its rows; if another run of its task
+    ended it meanwhile, roll this run back (JobEnded)."""
+    if not job.end(ImportJob.Status.FINISHED, summary=summary, rows_done=rows_done):
         raise JobEnded
 
 
 def run_job(pk: int) -> str:
     """Run the import job `pk` if it has not ended; its status afterwards. A task delivered again
     after its worker died runs the job again from its start: nothing of the first run was written."""
-    claimed = ImportJob.objects.filter(pk=pk, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]).update(
-        status=ImportJob.Status.RUNNING, started=timezone.now(), rows_done=0
-    )
     job = ImportJob.objects.filter(pk=pk).first()
-    if job is None or not claimed:
-        return job.status if job else ""
+    if job is None:
+        return ""
+    if not job.claim():
+        return job.status
     progress = Progress(job)
     with translation.override(job.language):
         try:
@@ -893,23 +889,12 @@ def run_job(pk: int) -> str:
         except JobEnded:
             pass
         except JobRefused as refused:
-            ImportJob.objects.filter(pk=pk, status=ImportJob.Status.RUNNING).update(
-                status=ImportJob.Status.FAILED,
-                error=refused.error,
-                problems=[vars(problem) for problem in refused.problems],
-                rows_done=progress.done,
-                finished=timezone.now(),
-            )
+            problems = [vars(problem) for problem in refused.problems]
+            job.end(ImportJob.Status.FAILED, error=refused.error, problems=problems, rows_done=progress.done)
         except FileNotFoundError:
-            ImportJob.objects.filter(pk=pk, status=ImportJob.Status.RUNNING).update(
-                status=ImportJob.Status.FAILED,
-                error=_("The uploaded file is no longer available; upload it again."),
-                finished=timezone.now(),
-            )
+            job.end(ImportJob.Status.FAILED, error=_("The uploaded file is no longer available; upload it again."))
         except Exception as error:  # never a job left running: its page says what happened
-            ImportJob.objects.filter(pk=pk, status=ImportJob.Status.RUNNING).update(
-                status=ImportJob.Status.FAILED, error=sentence(error), finished=timezone.now()
-            )
+            job.end(ImportJob.Status.FAILED, error=sentence(error), rows_done=progress.done)
     return ImportJob.objects.values_list("status", flat=True).get(pk=pk)
 
 

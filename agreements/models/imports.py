@@ -127,6 +127,28 @@ class ImportJob(models.Model):
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
+    # ---------------------------------------------------------------- its run
+
+    def claim(self) -> bool:
+        """Start (or, after its worker died, start again) a job that has not ended; whether it
+        was one. Its count starts again from nought."""
+        self.started, self.rows_done = timezone.now(), 0
+        claimed = ImportJob.objects.filter(pk=self.pk, status__in=[self.Status.QUEUED, self.Status.RUNNING]).update(
+            status=self.Status.RUNNING, started=self.started, rows_done=0
+        )
+        if claimed:
+            self.status = self.Status.RUNNING
+        return bool(claimed)
+
+    def end(self, status: str, **outcome) -> bool:
+        """End the running job as `status`, with `outcome` (summary, problems, error, rows_done);
+        False if it was no longer running (another run of its task ended it). Marked finished in
+        the transaction that wrote its rows, a job finishes with them or not at all."""
+        ended = ImportJob.objects.filter(pk=self.pk, status=self.Status.RUNNING).update(
+            status=status, finished=timezone.now(), **outcome
+        )
+        return bool(ended)
+
     # ---------------------------------------------------------------- progress, outside the transaction
 
     @property
