@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
+from celery import Celery
+from django.conf import settings
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
@@ -233,3 +240,77 @@ def test_only_its_editor_and_superusers_see_a_job(make_member, admin_client, run
     )
     assert admin_client.get(running_job.get_absolute_url()).status_code == 200
     assert client_for(make_member("Viewer", "vera")).get(running_job.get_absolute_url()).status_code == 302
+
+
+# ---------------------------------------------------------------- a worker killed in the middle
+
+
+@contextlib.contextmanager
+def worker_process(queue: str):
+    """A real `celery worker` process, with one pool process, taking tasks from `queue` on the Redis
+    broker, on the test database."""
+    database = connection.settings_dict
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{database['USER']}:{database['PASSWORD']}@{host}/{database['NAME']}",
+        "CELERY_BROKER_URL": REDIS_URL,
+    }
+    environment.pop("CACHE_URL", None)
+    command = [sys.executable, "-m", "celery", "-A", "cooperation", "worker", "-Q", queue, "--concurrency=1"]
+    command += ["--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=WARNING"]
+    worker = subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment, stderr=subprocess.DEVNULL)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+def waiting_on_a_lock() -> int:
+    """The database connections that wait for a lock, as the import does behind `sector_locked`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def eventually(condition, seconds: float = 90) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return condition()
+
+
+def test_a_worker_killed_in_the_middle_of_an_import_writes_it_once_when_its_task_runs_again(
+    transactional_db, admin_client, admin_user, tmp_path, belarus, oman, sectors
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process shares the test database only on PostgreSQL")
+    response = preview(admin_client, "memorandum", write_csv(tmp_path / "m.csv", MEMORANDUM_HEADER, THREE_ROWS), "csv")
+    initial = response.context["confirm_form"].initial
+    job = ImportJob.objects.create(
+        user=admin_user,
+        target="memorandum",
+        stored_file=initial["import_file_name"],
+        file_name="m.csv",
+        file_format="csv",
+        rows_total=3,
+    )
+    queue = f"tracker-test-killed-{uuid.uuid4().hex[:8]}"
+    sender = Celery("tracker-test-sender", broker=REDIS_URL, set_as_current=False)
+
+    with worker_process(queue) as worker, sector_locked("oncology"):
+        sender.send_task("agreements.tasks.run_import", args=[job.pk], task_id=job.task_id, queue=queue)
+        assert eventually(lambda: waiting_on_a_lock() == 1), "the worker holds the import at its write"
+        [pool_process] = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        os.kill(int(pool_process), signal.SIGKILL)
+        job.refresh_from_db()
+        assert job.status == "running"
+        assert not Memorandum.objects.exists()
+    # The lock released, the killed run's transaction is rolled back and the task, handed back to
+    # the worker, runs the job again from its start.
+    assert eventually(lambda: ImportJob.objects.get(pk=job.pk).status == "finished")
+    assert (Memorandum.objects.count(), Revision.objects.count()) == (3, 1)
