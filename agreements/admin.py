@@ -1143,7 +1143,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     """Imports written in the background, read-only: an editor sees their own, a superuser all.
     Each links to its page (importing.import_job), which shows its progress or its outcome."""
 
-    list_display = ["__str__", "target", "user", "status", "rows_done", "rows_total", "created", "finished", "page"]
+    list_display = ["__str__", "imports", "user", "status", "rows_done", "rows_total", "created", "finished", "page"]
     list_filter = ["status", "target"]
     list_select_related = ["user"]
     date_hierarchy = "created"
@@ -1155,6 +1155,10 @@ class ImportJobAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         models.ImportJob.objects.fail_lost()  # never listed as running once its worker is gone
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("imports"), ordering="target")
+    def imports(self, job):
+        return _("a workbook") if job.is_workbook else job.model._meta.verbose_name_plural
 
     @admin.display(description=_("page"))
     def page(self, job):

@@ -12,6 +12,7 @@ them waiting); a count that is missing (expired, or a cache that is not shared) 
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.core.cache import caches
@@ -20,6 +21,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 # How long a job may go without progress before its page says that it has not moved.
 QUIET = datetime.timedelta(minutes=5)
@@ -156,15 +159,23 @@ class ImportJob(models.Model):
         return f"import-job:{self.pk}:progress"
 
     def note_progress(self, rows_done: int) -> None:
-        """Count `rows_done` rows done, where other processes can see it at once."""
-        caches["progress"].set(self.progress_key, (rows_done, timezone.now()), settings.CELERY_TASK_TIME_LIMIT * 2)
+        """Count `rows_done` rows done, where other processes can see it at once. A cache that
+        cannot be reached only leaves the page without a count: the import goes on."""
+        try:
+            caches["progress"].set(self.progress_key, (rows_done, timezone.now()), settings.CELERY_TASK_TIME_LIMIT * 2)
+        except Exception:  # whatever the cache's client raises
+            logger.warning("The progress of import job %s could not be counted", self.pk, exc_info=True)
 
     def progress(self) -> tuple[int | None, datetime.datetime | None]:
         """The rows done and when they were counted, as far as is known: the stored count for a
         job that has ended; for a running one, the count in the progress cache, or (None, None)."""
         if not self.in_progress:
             return self.rows_done, self.finished
-        noted = caches["progress"].get(self.progress_key)
+        try:
+            noted = caches["progress"].get(self.progress_key)
+        except Exception:  # whatever the cache's client raises
+            logger.warning("The progress of import job %s could not be read", self.pk, exc_info=True)
+            noted = None
         return noted if noted else (None, None)
 
     def not_moved_since(self, now: datetime.datetime | None = None) -> datetime.datetime | None:
