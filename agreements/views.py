@@ -377,7 +377,7 @@ def country_detail(request, code: str):
         "institutions": country.institutions.all(),
         "commitment_counts": Commitment.objects.involving(code).count_by_status(),
         "overdue_count": Commitment.objects.involving(code).overdue().count(),
-        "fulfilment_chart": fulfilment_chart(*Commitment.objects.involving(code).made_and_kept_per_year()),
+        "fulfilment_chart": fulfilment_chart(Commitment.objects.involving(code).made_and_kept_per_year()),
     }
     return render(request, "agreements/country_detail.html", context)
 
@@ -409,7 +409,7 @@ def pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
         "unresolved": list(unresolved[:open_shown]),
         "unresolved_count": unresolved.count(),
         "overdue_count": commitments.overdue(today).count(),
-        "fulfilment_chart": fulfilment_chart(*commitments.made_and_kept_per_year()),
+        "fulfilment_chart": fulfilment_chart(commitments.made_and_kept_per_year()),
         "today": today,
     }
 
