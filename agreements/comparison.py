@@ -395,3 +395,29 @@ def partners_fulfilment_chart(columns: list[PartnerFigures]) -> list[dict]:
         for measure, counter in entry.per_year.items():
             together[measure].update(counter)
     return fulfilment_chart(together, columns)
+
+
+def small_multiples(columns: list[PartnerFigures], chart: list[dict]) -> list[dict]:
+    """One small chart per partner of the commitments made and kept per year: the years of
+    `chart` (the partners together), every bar scaled to the largest number of any partner, so
+    that the charts compare at a glance."""
+    numbers = [n for bar in chart for made, kept, _share in bar["by_partner"] for n in (made, kept)]
+    largest = max(numbers, default=0) or 1
+    return [
+        {
+            "code": entry.code,
+            "made": entry.made,
+            "kept": entry.kept,
+            "bars": [
+                {
+                    "year": bar["year"],
+                    "made": bar["by_partner"][index][0],
+                    "kept": bar["by_partner"][index][1],
+                    "made_width": f"{100 * bar['by_partner'][index][0] / largest:.2f}",
+                    "kept_width": f"{100 * bar['by_partner'][index][1] / largest:.2f}",
+                }
+                for bar in chart
+            ],
+        }
+        for index, entry in enumerate(columns)
+    ]

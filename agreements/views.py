@@ -19,7 +19,14 @@ from import_export.formats import base_formats
 
 from .access import browse_required, export_required
 from .caching import cached
-from .comparison import CompareForm, compare_options, comparison, comparison_rows, partners_fulfilment_chart
+from .comparison import (
+    CompareForm,
+    compare_options,
+    comparison,
+    comparison_rows,
+    partners_fulfilment_chart,
+    small_multiples,
+)
 from .filters import CommitmentFilter, InForceOnForm, InstitutionFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .fuzzydates import describe
@@ -486,8 +493,12 @@ def compared(request, code: str) -> dict:
 @browse_required
 def country_compare(request, code: str):
     context = compared(request, code)
+    chart = partners_fulfilment_chart(context["columns"])
+    names = dict(context["partners"])
+    multiples = [entry | {"name": names[entry["code"]]} for entry in small_multiples(context["columns"], chart)]
     context |= {
-        "chart": partners_fulfilment_chart(context["columns"]),
+        "chart": chart,
+        "multiples": multiples,
         "query": request.GET.urlencode(),
         "export_formats": COMPARISON_FORMATS,
     }
