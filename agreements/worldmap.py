@@ -28,7 +28,7 @@ from django_countries import countries
 
 from .caching import cached
 from .filters import CommitmentFilter, MemorandumFilter, VisitFilter
-from .models import Commitment, Memorandum, Visit
+from .models import Commitment
 
 SHAPES = Path(__file__).resolve().parent / "mapdata" / "world-110m.json"
 SHADES = 5  # .map-shade-1 … -5 in site.css; 0 is a country with nothing counted
@@ -74,7 +74,6 @@ MEASURES = {
         (("status", Commitment.Status.OPEN), ("status", Commitment.Status.IN_PROGRESS)),
     ),
 }
-MODELS = {"memoranda": Memorandum, "visits": Visit, "commitments": Commitment}
 
 
 class ShowForm(forms.Form):
@@ -105,7 +104,7 @@ def counted(measure: Measure, filterset) -> dict[str, int]:
     records = filterset.qs
     if measure.name == "commitments":
         records = records.unresolved()
-    model = MODELS[measure.name]
+    model = filterset._meta.model
     # Grouped over the filtered keys: a filter through a join (sectors) would count a record twice.
     pairs = (
         model.objects.filter(pk__in=records.order_by().values("pk"))
@@ -170,7 +169,7 @@ def list_link(measure: Measure, code: str, focus: list[str], query: dict) -> str
     elif not focus:
         query["country"] = [code]
     elif code in focus:
-        query["country"] = list(focus)
+        query["country"] = [code]
     else:
         return ""  # partners of several countries: no one list counts exactly this
     extra: dict[str, list] = {}
