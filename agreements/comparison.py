@@ -33,7 +33,8 @@ from .filters import (
     sector_choices,
 )
 from .models import Commitment, Memorandum, Sector, Visit
-from .overview import fulfilment_chart
+from .models.chain import PER_YEAR
+from .overview import fulfilment_chart, share
 
 DEFAULT_PARTNERS = 6  # compared when none are chosen: the most active
 
@@ -91,8 +92,10 @@ class PartnerFigures:
     visits_by_status: Counter = field(default_factory=Counter)
     commitments_by_status: Counter = field(default_factory=Counter)
     overdue: int = 0
-    made_per_year: Counter = field(default_factory=Counter)
-    kept_per_year: Counter = field(default_factory=Counter)
+    per_year: dict = field(default_factory=lambda: {measure: Counter() for measure in PER_YEAR})
+    kept_dated: int = 0  # kept, with a due date
+    kept_in_window: int = 0  # of those, kept within their due window
+    days_to_keep: Counter = field(default_factory=Counter)  # days from promise to fulfilment → commitments
     last_contact: datetime.date | None = None  # the earliest possible day of the latest event
 
     @property
@@ -141,6 +144,20 @@ class PartnerFigures:
         return round(100 * self.kept / self.due) if self.due else None
 
     @property
+    def in_window_rate(self) -> int | None:
+        """Kept within the due window ÷ kept with a due date, in percent; None when none was kept."""
+        return share(self.kept_in_window, self.kept_dated)
+
+    @property
+    def median_days_to_keep(self) -> float | None:
+        """The median number of days from promise to fulfilment of the commitments kept (both dated)."""
+        days = sorted(self.days_to_keep.elements())
+        if not days:
+            return None
+        middle = len(days) // 2
+        return days[middle] if len(days) % 2 else (days[middle - 1] + days[middle]) / 2
+
+    @property
     def activity(self) -> int:
         return self.memoranda + self.visits + self.made
 
@@ -185,6 +202,8 @@ def counted_rows(code: str, partners: list[str], choices: dict, today: datetime.
         output_field=models.BooleanField(),
     )
     made_in, kept_in = Commitment.objects.year_made(), Commitment.objects.year_kept()
+    in_window = ExpressionWrapper(Commitment.objects.kept_in_window(), output_field=models.BooleanField())
+    kept = commitments.filter(status=Commitment.Status.FULFILLED)
     branches = [
         memoranda.values_list(
             Value("memorandum"), "country_a__code", "country_b__code", "kind", "status", dormant
@@ -208,9 +227,19 @@ def counted_rows(code: str, partners: list[str], choices: dict, today: datetime.
         commitments.values_list(Value("made"), *origin_sides, as_text(made_in), no_key, no_flag).annotate(
             latest=no_date, n=Count("pk")
         ),
-        commitments.filter(status=Commitment.Status.FULFILLED)
-        .values_list(Value("kept"), *origin_sides, as_text(kept_in), no_key, no_flag)
+        kept.values_list(Value("kept"), *origin_sides, as_text(kept_in), no_key, no_flag).annotate(
+            latest=no_date, n=Count("pk")
+        ),
+        kept.filter(due_latest__isnull=False)
+        .values_list(Value("dated"), *origin_sides, as_text(kept_in), no_key, in_window)
         .annotate(latest=no_date, n=Count("pk")),
+        kept.values_list(
+            Value("timing"),
+            *origin_sides,
+            as_text(Commitment.objects.kept_on()),
+            as_text(Commitment.objects.promised_on()),
+            no_flag,
+        ).annotate(latest=no_date, n=Count("pk")),
     ]
     return branches[0].union(*branches[1:], all=True)
 
@@ -235,7 +264,16 @@ def partner_figures(code: str, partners: list[str], choices: dict, today: dateti
             entry.commitments_by_status[key] += n
             entry.overdue += n if flag else 0
         elif measure in ("made", "kept") and key:
-            getattr(entry, f"{measure}_per_year")[int(key)] += n
+            entry.per_year[measure][int(key)] += n
+        elif measure == "dated":
+            entry.kept_dated += n
+            entry.kept_in_window += n if flag else 0
+            if key:
+                entry.per_year["kept-dated"][int(key)] += n
+                entry.per_year["kept-in-window"][int(key)] += n if flag else 0
+        elif measure == "timing" and key and second_key:
+            days = datetime.date.fromisoformat(key[:10]) - datetime.date.fromisoformat(second_key[:10])
+            entry.days_to_keep[days.days] += n
         held = measure == "memorandum" or (measure == "visit" and second_key == Visit.Status.HELD)
         if held and latest and (entry.last_contact is None or latest > entry.last_contact):
             entry.last_contact = latest if isinstance(latest, datetime.date) else datetime.date.fromisoformat(latest)
@@ -315,6 +353,14 @@ def comparison_rows(code: str, columns: list[PartnerFigures], choices: dict) -> 
         counted(
             _("Fulfilment rate (kept ÷ due)"), lambda e: "–" if e.fulfilment_rate is None else f"{e.fulfilment_rate}%"
         ),
+        counted(
+            _("Kept within the due window (÷ kept with a due date)"),
+            lambda e: "–" if e.in_window_rate is None else f"{e.in_window_rate}%",
+        ),
+        counted(
+            _("Median time from promise to fulfilment, in days"),
+            lambda e: "–" if e.median_days_to_keep is None else round(e.median_days_to_keep),
+        ),
     ]
     sectors = sorted({sector for entry in columns for sector in entry.sectors}, key=lambda s: s[1].casefold())
     for number, (slug, name) in enumerate(sectors):
@@ -344,8 +390,34 @@ def comparison_rows(code: str, columns: list[PartnerFigures], choices: dict) -> 
 
 def partners_fulfilment_chart(columns: list[PartnerFigures]) -> list[dict]:
     """`fulfilment_chart` of the partners together, with each partner's numbers."""
-    made, kept = Counter(), Counter()
+    together = {measure: Counter() for measure in PER_YEAR}
     for entry in columns:
-        made.update(entry.made_per_year)
-        kept.update(entry.kept_per_year)
-    return fulfilment_chart(made, kept, columns)
+        for measure, counter in entry.per_year.items():
+            together[measure].update(counter)
+    return fulfilment_chart(together, columns)
+
+
+def small_multiples(columns: list[PartnerFigures], chart: list[dict]) -> list[dict]:
+    """One small chart per partner of the commitments made and kept per year: the years of
+    `chart` (the partners together), every bar scaled to the largest number of any partner, so
+    that the charts compare at a glance."""
+    numbers = [n for bar in chart for made, kept, _share in bar["by_partner"] for n in (made, kept)]
+    largest = max(numbers, default=0) or 1
+    return [
+        {
+            "code": entry.code,
+            "made": entry.made,
+            "kept": entry.kept,
+            "bars": [
+                {
+                    "year": bar["year"],
+                    "made": bar["by_partner"][index][0],
+                    "kept": bar["by_partner"][index][1],
+                    "made_width": f"{100 * bar['by_partner'][index][0] / largest:.2f}",
+                    "kept_width": f"{100 * bar['by_partner'][index][1] / largest:.2f}",
+                }
+                for bar in chart
+            ],
+        }
+        for index, entry in enumerate(columns)
+    ]

@@ -37,7 +37,7 @@ def overview_counts(today: datetime.date) -> dict:
             counts["status"][key] = n
         elif name not in ("made", "kept"):
             counts[name] = n
-    counts["made"], counts["kept"] = per_year(rows)
+    counts["per_year"] = per_year(rows)
     return counts
 
 
@@ -49,7 +49,7 @@ def overview_figures(today: datetime.date) -> dict:
         "today": today,
         "sector_chart": sector_chart(figures["sector_rows"], figures["memoranda_per_year"]),
         "status_chart": status_chart(figures["status_counts"]),
-        "fulfilment_chart": fulfilment_chart(figures["made_per_year"], figures["kept_per_year"]),
+        "fulfilment_chart": fulfilment_chart(figures["per_year"]),
     }
 
 
@@ -61,8 +61,7 @@ def archive_figures(today: datetime.date) -> dict:
         "status_counts": status_counts,
         "sector_rows": Memorandum.objects.per_year_and_sector(),
         "memoranda_per_year": Memorandum.objects.count_by_year(),
-        "made_per_year": counts["made"],
-        "kept_per_year": counts["kept"],
+        "per_year": counts["per_year"],
         "memorandum_count": counts["memoranda"],
         "visit_count": counts["visits"],
         "commitment_count": sum(status_counts.values()),
@@ -150,24 +149,38 @@ def status_chart(counts: dict[str, int]) -> list[dict]:
     ]
 
 
-def fulfilment_chart(made: dict[int, int], kept: dict[int, int], columns=()) -> list[dict]:
-    """Bars of the commitments made and kept per year (`made`, `kept`: year → number), scaled to
-    the largest number, and each year's numbers per partner of `columns` for the table. A
-    commitment counts in the year it was made and in the year it was kept (the earliest possible
-    year of its visit or memorandum, and of what kept it); undated ones are left out."""
+def share(part: int, whole: int) -> int | None:
+    """part ÷ whole in whole percent; None when there is no whole."""
+    return round(100 * part / whole) if whole else None
+
+
+def fulfilment_chart(counts: dict[str, Counter], columns=()) -> list[dict]:
+    """Bars of the commitments made and kept per year (`counts`: `per_year()`'s counters), scaled
+    to the largest number, with the share of those kept that year that were kept within their due
+    window, and each year's numbers per partner of `columns` for the table. A commitment counts in
+    the year it was made and in the year it was kept (the earliest possible year of its visit or
+    memorandum, and of what kept it); undated ones are left out."""
+    made, kept = counts["made"], counts["kept"]
     years = sorted(year for year in (*made, *kept) if year)
     if years:
         years = list(range(years[0], years[-1] + 1))
-    made, kept = Counter(made), Counter(kept)
     largest = max([made[year] for year in years] + [kept[year] for year in years], default=0) or 1
+
+    def in_window(figures: dict[str, Counter], year: int) -> int | None:
+        return share(figures["kept-in-window"][year], figures["kept-dated"][year])
+
     return [
         {
             "year": year,
             "made": made[year],
             "kept": kept[year],
+            "in_window": in_window(counts, year),
             "made_width": f"{100 * made[year] / largest:.2f}",
             "kept_width": f"{100 * kept[year] / largest:.2f}",
-            "by_partner": [(entry.made_per_year[year], entry.kept_per_year[year]) for entry in columns],
+            "by_partner": [
+                (entry.per_year["made"][year], entry.per_year["kept"][year], in_window(entry.per_year, year))
+                for entry in columns
+            ],
         }
         for year in years
     ]

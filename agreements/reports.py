@@ -179,6 +179,12 @@ class Report:
     def records(self) -> models.QuerySet:
         return self.filterset.qs.for_report(self.today)
 
+    def count(self, records) -> int:
+        return records.count()
+
+    def each(self, records, chunk_size: int) -> Iterator[models.Model]:
+        return records.iterator(chunk_size=chunk_size)
+
     def headings(self) -> list[str]:
         return [column.heading for column in self.columns]
 
@@ -255,11 +261,11 @@ class Report:
         writer = csv.writer(Echo())
         records = self.records
         yield "\ufeff"
-        for line in self.description(records.count()):
+        for line in self.description(self.count(records)):
             yield writer.writerow([neutralise(cell) for cell in line])
         yield writer.writerow([])
         yield writer.writerow(self.headings())
-        for row in self.rows(records.iterator(chunk_size=chunk_size)):
+        for row in self.rows(self.each(records, chunk_size)):
             yield writer.writerow([neutralise(csv_cell(cell)) for cell in row])
 
     def workbook(self, limit: int) -> bytes | None:
@@ -272,6 +278,33 @@ class Report:
             return None
         rows = list(self.rows(records))
         return workbook_bytes(self.kind.name(), self.description(len(rows)), self.columns, rows)
+
+
+class MapReport(Report):
+    """The numbers behind the world map (`agreements.worldmap`): a row per country, its name and
+    the number of records counted, most first, within the filters of the list they count."""
+
+    def __init__(self, filterset, user, measure, rows: list, made: datetime.datetime | None = None):
+        super().__init__(filterset, user, made)
+        self.map_rows = rows
+        label = str(measure.label)
+        self.kind = ReportKind(
+            lambda: _("%(records)s per country") % {"records": label.capitalize()}, f"map-{measure.name}", list
+        )
+        self.columns = [
+            Column(_("Country"), lambda row: row.name),
+            Column(label.capitalize(), lambda row: row.count),
+        ]
+
+    @property
+    def records(self) -> list:
+        return self.map_rows
+
+    def count(self, records) -> int:
+        return len(records)
+
+    def each(self, records, chunk_size: int) -> Iterator:
+        return iter(records)
 
 
 def csv_cell(value) -> object:

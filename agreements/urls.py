@@ -34,6 +34,9 @@ urlpatterns = [
     path("sectors/<slug:slug>/", views.sector_detail, name="sector-detail"),
     path("sources/", views.source_list, name="source-list"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
+    # /map/
+    path("map/", views.world_map_page, name="world-map"),
+    path("map/report.<str:fmt>", views.world_map_report, name="world-map-report"),
     # /countries/
     path("countries/<str:code>/", views.country_detail, name="country-detail"),
     path("countries/<str:code>/compare/", views.country_compare, name="country-compare"),

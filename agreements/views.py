@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import F
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,15 +19,24 @@ from import_export.formats import base_formats
 
 from .access import browse_required, export_required
 from .caching import cached
-from .comparison import CompareForm, compare_options, comparison, comparison_rows, partners_fulfilment_chart
+from .comparison import (
+    CompareForm,
+    compare_options,
+    comparison,
+    comparison_rows,
+    partners_fulfilment_chart,
+    small_multiples,
+)
 from .filters import CommitmentFilter, InForceOnForm, InstitutionFilter, MemorandumFilter, VisitFilter
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .fuzzydates import describe
 from .models import Commitment, Country, Institution, Memorandum, Person, Sector, Source, Visit
 from .overview import fulfilment_chart, overview_figures
-from .reports import Report
+from .reports import MapReport, Report
 from .resources import CommitmentResource, MemorandumResource, VisitResource
 from .timeline import PairTimeline
+from .worldmap import FILTERS as MAP_FILTERS
+from .worldmap import ShowForm, world_map
 
 PAGE_SIZE = 25
 DOSSIER_OPEN_COMMITMENTS = 10  # the rest are on the commitment list
@@ -180,9 +189,9 @@ def worded_in(language: str, lines):
         yield line
 
 
-def report(request, fmt: str, filterset_class):
+def report(request, fmt: str, filterset_class, make=None):
     """Exactly the filtered list as a report for people (`agreements.reports`), in the reader's
-    language or the one `lang` names."""
+    language or the one `lang` names; `make(filterset)` makes another kind of report of it."""
     if fmt not in REPORT_FORMATS:
         raise Http404(_("Reports come as XLSX or CSV."))
     languages = dict(settings.LANGUAGES)
@@ -194,7 +203,7 @@ def report(request, fmt: str, filterset_class):
         filterset = filterset_class(request.GET)
         if not filterset.is_valid():
             return plain_text("\n".join(f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()))
-        made = Report(filterset, request.user)
+        made = make(filterset) if make else Report(filterset, request.user)
         if fmt == "csv":
             content_type = "text/csv; charset=utf-8"
             response = StreamingHttpResponse(worded_in(language, made.csv_lines()), content_type=content_type)
@@ -322,11 +331,50 @@ def source_detail(request, slug: str):
     return render(request, "agreements/source_detail.html", {"source": source})
 
 
+def requested_map(request, data, *, crop: bool = False) -> dict:
+    """The world map asked for: the measure (`show`), the filters of its list (`data`) and the map."""
+    show = ShowForm(request.GET)
+    measure = show.measure()
+    filterset = measure.filterset(data, today=datetime.date.today())
+    query = {name: data.getlist(name) for name in data}
+    return {
+        "show_form": show,
+        "filter": filterset,
+        "filter_fields": [filterset.form[name] for name in MAP_FILTERS],
+        "map": world_map(measure, filterset, query, crop=crop),
+    }
+
+
+@browse_required
+def world_map_page(request):
+    context = requested_map(request, request.GET) | {"report_formats": REPORT_FORMATS}
+    status = 400 if context["show_form"].errors or context["filter"].errors else 200
+    return render(request, "agreements/world_map.html", context, status=status)
+
+
+@export_required
+def world_map_report(request, fmt: str):
+    """The numbers behind the map as a report: a row per country."""
+    show = ShowForm(request.GET)
+    if show.errors:
+        return plain_text("\n".join(f"{name}: {' '.join(errors)}" for name, errors in show.errors.items()))
+    measure = show.measure()
+    query = {name: request.GET.getlist(name) for name in request.GET}
+
+    def make(filterset):
+        return MapReport(filterset, request.user, measure, world_map(measure, filterset, query)["rows"])
+
+    return report(request, fmt, measure.filterset, make)
+
+
 @browse_required
 def country_detail(request, code: str):
     country = get_object_or_404(Country, code=code.upper())
     code = country.code.code
+    partners_map = requested_map(request, QueryDict(f"country={code}"), crop=True)
     context = {
+        "map": partners_map["map"],
+        "show_form": partners_map["show_form"],
         "country": country,
         "partners": country.partners(),
         "memoranda": Memorandum.objects.involving(code).for_list().newest_first()[:10],
@@ -336,7 +384,7 @@ def country_detail(request, code: str):
         "institutions": country.institutions.all(),
         "commitment_counts": Commitment.objects.involving(code).count_by_status(),
         "overdue_count": Commitment.objects.involving(code).overdue().count(),
-        "fulfilment_chart": fulfilment_chart(*Commitment.objects.involving(code).made_and_kept_per_year()),
+        "fulfilment_chart": fulfilment_chart(Commitment.objects.involving(code).made_and_kept_per_year()),
     }
     return render(request, "agreements/country_detail.html", context)
 
@@ -368,7 +416,7 @@ def pair_summary(timeline: PairTimeline, open_shown: int | None) -> dict:
         "unresolved": list(unresolved[:open_shown]),
         "unresolved_count": unresolved.count(),
         "overdue_count": commitments.overdue(today).count(),
-        "fulfilment_chart": fulfilment_chart(*commitments.made_and_kept_per_year()),
+        "fulfilment_chart": fulfilment_chart(commitments.made_and_kept_per_year()),
         "today": today,
     }
 
@@ -445,8 +493,12 @@ def compared(request, code: str) -> dict:
 @browse_required
 def country_compare(request, code: str):
     context = compared(request, code)
+    chart = partners_fulfilment_chart(context["columns"])
+    names = dict(context["partners"])
+    multiples = [entry | {"name": names[entry["code"]]} for entry in small_multiples(context["columns"], chart)]
     context |= {
-        "chart": partners_fulfilment_chart(context["columns"]),
+        "chart": chart,
+        "multiples": multiples,
         "query": request.GET.urlencode(),
         "export_formats": COMPARISON_FORMATS,
     }

@@ -283,6 +283,8 @@ def choose_pages(args, client) -> tuple[list[Page], dict]:
         Page("Country dossier", f"/countries/{country}/"),
         Page("Pair dossier", f"/countries/{country}/{partner}/"),
         Page("Partners compared", f"/countries/{country}/compare/?{urlencode({'with': partner})}"),
+        Page("World map", "/map/"),
+        Page("World map, a country's partners", f"/map/?{urlencode({'country': country, 'show': 'commitments'})}"),
         Page("Sectors", "/sectors/"),
         Page("Institutions", "/institutions/"),
         Page("API memoranda", "/api/v1/memoranda/"),

@@ -881,13 +881,19 @@ ONE_ORIGIN = _("A commitment comes from exactly one visit or one memorandum.")
 FULFILLER_NAMED = _("A fulfilled commitment names the visit or memorandum that fulfilled it.")
 
 
-def per_year(rows) -> tuple[Counter, Counter]:
-    """The ("made" or "kept", year, number) rows of `made_and_kept_counts()` as two counters by year."""
-    counters = {"made": Counter(), "kept": Counter()}
+# What `made_and_kept_counts()` counts per year: commitments made, kept, kept that had a due date,
+# and of those the ones kept within their due window (docs/glossary.md).
+PER_YEAR = ("made", "kept", "kept-dated", "kept-in-window")
+
+
+def per_year(rows) -> dict[str, Counter]:
+    """The (measure, year, number) rows of `made_and_kept_counts()` as a counter by year per
+    measure of PER_YEAR."""
+    counters = {measure: Counter() for measure in PER_YEAR}
     for measure, year, n in rows:
         if year and measure in counters:
             counters[measure][int(year)] += n
-    return counters["made"], counters["kept"]
+    return counters
 
 
 class CommitmentQuerySet(ChainQuerySet):
@@ -938,17 +944,46 @@ class CommitmentQuerySet(ChainQuerySet):
         return Coalesce(ExtractYear("origin_visit__date_earliest"), ExtractYear("origin_memorandum__signed_earliest"))
 
     def made_and_kept_counts(self) -> list[models.QuerySet]:
-        """Two grouped counts, ("made", year, number) and ("kept", year, number), to be read by
-        `per_year()` or joined to other counts in a UNION ALL; the year is text, NULL when undated."""
+        """Grouped counts, (measure, year, number) for each measure of PER_YEAR, to be read by
+        `per_year()` or joined to other counts in a UNION ALL; the year is text, NULL when undated.
+        A commitment is made in the year of its visit or memorandum, and kept in the year of what
+        kept it."""
         made = self.order_by().values_list(Value("made"), Cast(self.year_made(), models.CharField()))
         kept = self.order_by().filter(status=Commitment.Status.FULFILLED)
-        kept = kept.values_list(Value("kept"), Cast(self.year_kept(), models.CharField()))
-        return [made.annotate(n=Count("pk")), kept.annotate(n=Count("pk"))]
+        dated = kept.filter(due_latest__isnull=False)
+        in_window = dated.filter(self.kept_in_window())
 
-    def made_and_kept_per_year(self) -> tuple[Counter, Counter]:
-        """(year → commitments made, year → commitments kept), dated ones only, in one query."""
-        made, kept = self.made_and_kept_counts()
-        return per_year(made.union(kept, all=True))
+        def by_year_kept(measure: str, queryset) -> models.QuerySet:
+            return queryset.values_list(Value(measure), Cast(self.year_kept(), models.CharField()))
+
+        return [
+            made.annotate(n=Count("pk")),
+            by_year_kept("kept", kept).annotate(n=Count("pk")),
+            by_year_kept("kept-dated", dated).annotate(n=Count("pk")),
+            by_year_kept("kept-in-window", in_window).annotate(n=Count("pk")),
+        ]
+
+    def made_and_kept_per_year(self) -> dict[str, Counter]:
+        """`per_year()` of the commitments, dated ones only, in one query."""
+        first, *others = self.made_and_kept_counts()
+        return per_year(first.union(*others, all=True))
+
+    @staticmethod
+    def promised_on() -> Coalesce:
+        """The day a commitment was made: the earliest possible day of its visit or memorandum."""
+        return Coalesce("origin_visit__date_earliest", "origin_memorandum__signed_earliest")
+
+    @staticmethod
+    def kept_on() -> Coalesce:
+        """The day a commitment was kept: the earliest possible day of the visit or memorandum that kept it."""
+        return Coalesce("fulfilled_by_visit__date_earliest", "fulfilled_by_memorandum__signed_earliest")
+
+    @staticmethod
+    def kept_in_window() -> Q:
+        """Kept within its due window: what kept it fell, at its latest possible day, no later
+        than the commitment's latest possible due day (kept early counts as within)."""
+        kept_by = Coalesce("fulfilled_by_visit__date_latest", "fulfilled_by_memorandum__signed_latest")
+        return Q(status=Commitment.Status.FULFILLED, due_latest__isnull=False, due_latest__gte=kept_by)
 
     @staticmethod
     def year_kept() -> Coalesce:

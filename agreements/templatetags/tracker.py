@@ -39,7 +39,7 @@ def nav_current(context, section: str) -> str:
     """aria-current for a main navigation link: "page" on the section's list, "true" inside it."""
     match = getattr(context.get("request"), "resolver_match", None)
     name = match.url_name if match else ""
-    if name == f"{section}-list" or (section == "overview" and name == "overview"):
+    if name in (f"{section}-list", section):
         return format_html('aria-current="{}"', "page")
     if name.startswith(f"{section}-"):
         return format_html('aria-current="{}"', "true")
