@@ -45,6 +45,13 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
+def test_every_plural_has_each_form_the_language_has(language):
+    po = catalogue(language)
+    forms = int(re.search(r"nplurals=(\d+)", po.metadata["Plural-Forms"]).group(1))
+    assert [e.msgid for e in po if e.msgid_plural and sorted(e.msgstr_plural) != list(range(forms))] == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_the_compiled_catalogue_matches_its_source(language):
     """The .mo is committed, so CI needs no gettext; it must say what the .po says."""
     source = catalogue(language)
