@@ -109,14 +109,15 @@ def minister(chain):
 def test_a_persons_title_reads_in_the_readers_language_wherever_they_are_named(client, chain, minister, language):
     client.cookies["django_language"] = language
     title = MINISTER_RU if language == "ru" else MINISTER_AR
+    comma = ", " if language == "ru" else "، "
     person = client.get(minister.get_absolute_url()).content.decode()
     assert f'<p class="lede">{title} </p>' in person
     led = client.get(chain["forum"].get_absolute_url()).content.decode()
     assert f'<br><span class="meta">{title}</span>' in led
     met = client.get(chain["state_visit"].get_absolute_url()).content.decode()
-    assert f'<span class="meta">{title}, <a href="{minister.institution.get_absolute_url()}">' in met
+    assert f'<span class="meta">{title}{comma}<a href="{minister.institution.get_absolute_url()}">' in met
     signed = client.get(chain["ministries_mou"].get_absolute_url()).content.decode()
-    assert f"</bdi></a>, {title}</span>" in signed
+    assert f"</bdi></a>{comma}{title}</span>" in signed
     institution = client.get(minister.institution.get_absolute_url()).content.decode()
     assert f'<span class="meta">{title}</span>' in institution
 
