@@ -851,9 +851,10 @@ class PersonAdmin(TrackerAdmin):
     list_display = ["name", "title", "institution", "country"]
     list_filter = [country_filter("country")]
     list_select_related = ["institution", "country"]
-    search_fields = ["name", "slug", "title", "alternative_names__name"]
+    search_fields = ["name", "slug", "title", "title_ru", "title_ar", "alternative_names__name"]
     autocomplete_fields = ["institution", "country", "sources"]
     prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", ("title", "title_ru", "title_ar"), "institution", "country", "sources"]
     inlines = [PersonNameInline]
 
 

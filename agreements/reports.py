@@ -60,6 +60,20 @@ def named(record) -> str:
     return getattr(record, "display_name", None) or str(record)
 
 
+def with_title(person) -> str:
+    """A person by name, with their title or role, both in the active language: "Aleksandr
+    Khodzhayev (Minister of Health of Belarus)". In a right-to-left report each part is isolated,
+    so that an English name or an untranslated title keeps its own order."""
+    if person is None:
+        return ""
+    name, title = named(person), person.localized("title")
+    if not title:
+        return name
+    if get_language_bidi():
+        name, title = isolate(name), isolate(title)
+    return f"{name} ({title})"
+
+
 def with_origin(commitment: Commitment) -> str:
     """A commitment, with where it was made: "Link the cancer centres (Business forum)"."""
     return f"{commitment} ({commitment.origin})"
@@ -86,7 +100,7 @@ def memorandum_columns() -> list[Column]:
         Column(_("First country"), lambda m: named(m.country_a)),
         Column(_("Second country"), lambda m: named(m.country_b)),
         Column(_("Signatory institutions"), lambda m: listed(named(s.institution) for s in m.signatories.all()), True),
-        Column(_("Signed by"), lambda m: listed(named(s.person) for s in m.signatories.all() if s.person_id), True),
+        Column(_("Signed by"), lambda m: listed(with_title(s.person) for s in m.signatories.all()), True),
         *date_columns(_("Signed"), "signed", lambda m: m.signed_in_words),
         Column(_("Signed at"), lambda m: m.signed_at),
         Column(_("Signed during visit"), lambda m: str(m.visit or ""), True),
@@ -113,9 +127,9 @@ def visit_columns() -> list[Column]:
         Column(_("Guest country"), lambda v: named(v.guest_country)),
         Column(_("City"), lambda v: v.city),
         *date_columns(_("Date"), "date", lambda v: v.date_in_words),
-        Column(_("Delegation leader"), lambda v: named(v.leader)),
-        Column(_("Members of the delegation"), lambda v: listed(map(named, v.participants.all())), True),
-        Column(_("Hosts and people met"), lambda v: listed(map(named, v.people_met.all())), True),
+        Column(_("Delegation leader"), lambda v: with_title(v.leader), True),
+        Column(_("Members of the delegation"), lambda v: listed(map(with_title, v.participants.all())), True),
+        Column(_("Hosts and people met"), lambda v: listed(map(with_title, v.people_met.all())), True),
         Column(_("Institutions"), lambda v: listed(map(named, v.institutions.all())), True),
         Column(_("Sectors"), lambda v: listed(v.sectors.all())),
         Column(_("Memoranda signed"), lambda v: listed(v.memoranda.all()), True),

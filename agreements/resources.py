@@ -1135,7 +1135,17 @@ class PersonResource(TrackerResource):
         # Alternative names are saved after their row (after_save_instance).
         use_bulk = False
         model = Person
-        fields = ("slug", "name", "alternative_names", "title", "institution", "country", "sources")
+        fields = (
+            "slug",
+            "name",
+            "alternative_names",
+            "title",
+            "title_ru",
+            "title_ar",
+            "institution",
+            "country",
+            "sources",
+        )
         export_order = fields
 
 

@@ -102,7 +102,7 @@ def test_computed_columns_say_what_followed(client, chain):
     visits = {row["Title"]: row for row in as_dicts(workbook(client.get("/visits/report.xlsx")).active)}
     forum = visits["Belarus–Oman business forum"]
     assert (forum["Commitments made"], forum["Commitments kept"], forum["Commitments open"]) == (3, 2, 1)
-    assert forum["Delegation leader"] == "Aleksandr Khodjaev"
+    assert forum["Delegation leader"] == "Aleksandr Khodjaev (Minister of Health)"
     assert forum["Date"] == "26–29 Aug 2024"
 
 

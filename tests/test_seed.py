@@ -28,6 +28,7 @@ from agreements.models import (
     Source,
     Visit,
 )
+from agreements.models.base import TranslatedContent, translation_names
 from tests.test_history import edit
 
 FIXTURES = sorted((Path(settings.BASE_DIR) / "fixtures").glob("*.json"))
@@ -262,3 +263,22 @@ def test_names_in_russian_and_arabic_are_recorded(seeded):
     ).exists()
     assert PersonName.objects.filter(language="ru").count() >= 5
     assert PersonName.objects.filter(language="ar").count() >= 3
+
+
+def test_every_seed_text_has_its_russian_and_arabic_version(seeded):
+    """Each translated text a seed record gives (titles, summaries, details, a person's title,
+    a sector's name) has both its translations: none is left to show "original in English"."""
+    missing = []
+    for model in apps.get_app_config("agreements").get_models():
+        if not issubclass(model, TranslatedContent):
+            continue
+        for record in model.objects.all():
+            for field in model.translated_fields:
+                if getattr(record, field):
+                    missing += [
+                        f"{model._meta.model_name} “{record.slug}”: {name}"
+                        for name in translation_names(field)
+                        if not getattr(record, name).strip()
+                    ]
+    assert missing == []
+    assert Person.objects.get(slug="khodzhayev").title_ar == "وزير الصحة في بيلاروس"

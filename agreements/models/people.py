@@ -9,7 +9,16 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .base import Language, SluggedModel, SlugManager, TrackerModel, TrackerQuerySet, keeps_history, search_keys_field
+from .base import (
+    Language,
+    SluggedModel,
+    SlugManager,
+    TrackerModel,
+    TrackerQuerySet,
+    TranslatedContent,
+    keeps_history,
+    search_keys_field,
+)
 from .reference import Country, Source
 
 
@@ -82,7 +91,7 @@ class NamedInLanguages:
         return [self.name, *(alternative.name for alternative in self.alternative_names.all())]
 
     def search_words(self) -> list[str]:
-        return [*self.names(), getattr(self, "title", "")]
+        return self.names()
 
     def records_naming_it(self) -> list[models.QuerySet]:
         """The records whose search keys hold this one's names."""
@@ -257,9 +266,11 @@ class PersonQuerySet(TrackerQuerySet):
 
 
 @keeps_history("alternative_names")
-class Person(NamedInLanguages, SluggedModel):
+class Person(TranslatedContent, NamedInLanguages, SluggedModel):
     name = models.CharField(_("name"), max_length=200)
     title = models.CharField(_("title or role"), max_length=300, blank=True)
+    title_ru = models.CharField(_("title or role in Russian"), max_length=300, blank=True)
+    title_ar = models.CharField(_("title or role in Arabic"), max_length=300, blank=True)
     institution = models.ForeignKey(
         Institution,
         verbose_name=_("institution"),
@@ -279,11 +290,16 @@ class Person(NamedInLanguages, SluggedModel):
         verbose_name_plural = _("people")
         ordering = ["name"]
 
+    translated_fields = ("title",)
+
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:person-detail", args=[self.slug])
+
+    def search_words(self) -> list[str]:
+        return [*self.names(), *self.in_every_language("title")]
 
     def slug_source(self) -> str:
         return self.name
