@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .base import Language, SluggedModel, SlugManager, TrackerModel, TrackerQuerySet, keeps_history, search_keys_field
+from ..languages import language_choices
+from .base import SluggedModel, SlugManager, TrackerModel, TrackerQuerySet, keeps_history, search_keys_field
 from .reference import Country, Source
 
 
@@ -25,7 +26,7 @@ class AlternativeName(TrackerModel):
         FORMER = "former", _("former name")
 
     name = models.CharField(_("name"), max_length=300)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    language = models.CharField(_("language"), max_length=8, choices=language_choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OFFICIAL)
 
     class Meta:
