@@ -73,7 +73,7 @@ NAME_FIELDS = {
     "memorandum": ("title", "title_ru", "title_ar", "original_title"),
     "commitment": ("title",),
 }
-COUNTRY_SIDES = ("country", "country_a", "country_b", "host_country", "guest_country")
+COUNTRY_SIDES = ("country", "second_country", "country_a", "country_b", "host_country", "guest_country")
 
 
 def identity_value(value):
@@ -1301,6 +1301,7 @@ class SourceResource(TrackerResource):
 class InstitutionResource(TrackerResource):
     identity = ("name", "country")
     country = country_field("country")
+    second_country = country_field("second_country")
     parent = slug_field("parent", Institution, new_in=in_column("country"))
     alternative_names = alternative_names_field()
     sources = slugs_field("sources", Source)
@@ -1309,7 +1310,10 @@ class InstitutionResource(TrackerResource):
         # A row may name as parent an institution an earlier row adds; names are saved after their row.
         use_bulk = False
         model = Institution
-        fields = ("slug", "name", "alternative_names", "country", "kind", "parent", "website", "description", "sources")
+        fields = (
+            *("slug", "name", "alternative_names", "country", "second_country", "kind", "parent"),
+            *("website", "description", "sources"),
+        )
         export_order = fields
 
 

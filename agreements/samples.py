@@ -45,6 +45,13 @@ EXAMPLE = {
             "country": "Oman",
             "kind": "university",
         },
+        {
+            "name": "Example Belarusian–Omani joint commission",
+            "alternative_names": "Russian:Пример совместной белорусско-оманской комиссии",
+            "country": "Belarus",
+            "second_country": "Oman",
+            "kind": "joint body",
+        },
     ],
     "people": [
         {
