@@ -562,15 +562,14 @@ class RelationsWidget(widgets.Widget):
             candidates = [record for record in candidates if countries_of(record) & scope] or candidates
         if len(candidates) == 1:
             return candidates[0]
+        in_file_note = _("a row of this file")
         raise ValueError(
             _("“%(value)s” may be any of %(count)s %(records)s: %(candidates)s. Write the slug of the one meant.")
             % {
                 "value": key,
                 "count": len(candidates),
                 "records": Memorandum._meta.verbose_name_plural,
-                "candidates": "; ".join(
-                    f"“{record}” ({record.slug or _('a row of this file')})" for record in candidates
-                ),
+                "candidates": "; ".join(f"“{record}” ({record.slug or in_file_note})" for record in candidates),
             }
         )
 
