@@ -1136,3 +1136,47 @@ class ReminderSentAdmin(CheckedRelatedFields, VersionAdmin):
     autocomplete_fields = ["user", "commitment", "follow"]
     list_select_related = ["user", "commitment"]
     date_hierarchy = "sent_at"
+
+
+@admin.register(models.ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Imports written in the background, read-only: an editor sees their own, a superuser all.
+    Each links to its page (importing.import_job), which shows its progress or its outcome."""
+
+    list_display = ["__str__", "imports", "user", "status", "rows_done", "rows_total", "created", "finished", "page"]
+    list_filter = ["status", "target"]
+    list_select_related = ["user"]
+    date_hierarchy = "created"
+    readonly_fields = ["page"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        models.ImportJob.objects.fail_lost()  # never listed as running once its worker is gone
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("imports"), ordering="target")
+    def imports(self, job):
+        return _("a workbook") if job.is_workbook else job.model._meta.verbose_name_plural
+
+    @admin.display(description=_("page"))
+    def page(self, job):
+        return format_html('<a href="{}">{}</a>', job.get_absolute_url(), _("Progress and outcome"))
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (
+            obj is None or request.user.is_superuser or obj.user_id == request.user.pk
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

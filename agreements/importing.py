@@ -21,9 +21,10 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
@@ -35,6 +36,8 @@ from reversion.models import Revision
 
 from . import encodings, stale_imports
 from .formats import ReadsText, SharedCacheStorage, current_reading, reading_as
+from .models import ImportJob
+from .models.imports import PROGRESS_EVERY
 from .readers import ImportFileError, spreadsheet_row
 from .workbooks import read_sheets
 
@@ -299,6 +302,7 @@ class ImportPages:
                         resource_index=self.get_resource_index(form),
                     )
                 )
+                response.context_data["in_background"] = background_note(len(reading.dataset or ()))
         return response
 
     def write_to_tmp_storage(self, import_file, input_format):
@@ -344,6 +348,18 @@ class ImportPages:
                 dataset = input_format.create_dataset(data)
             except ImportFileError as error:
                 return self.failed_import_page(request, reading=reading, file_problem=str(error), **kept)
+            if goes_to_background(len(dataset)):
+                job = start_job(
+                    request,
+                    target=self.opts.model_name,
+                    stored_file=storage.name,
+                    file_name=form.cleaned_data["original_file_name"],
+                    file_format=input_format.get_title(),
+                    encoding=form.cleaned_data["encoding"],
+                    create_missing=form.cleaned_data["create_missing"],
+                    rows_total=len(dataset),
+                )
+                return redirect(job)
             with self.create_revision(request):
                 reversion.set_comment(
                     _("Imported from “%(file)s”.") % {"file": form.cleaned_data["original_file_name"][:200]}
@@ -541,9 +557,10 @@ class WorkbookImport:
     the preview, everything is rolled back. A row naming a record whose row failed says so
     (`failed_rows`, shared by the sheets). One revision holds every record written."""
 
-    def __init__(self, sheets: list[Sheet], *, create_missing: bool):
+    def __init__(self, sheets: list[Sheet], *, create_missing: bool, on_row=None):
         self.sheets = sheets
         self.create_missing = create_missing
+        self.on_row = on_row
         self.failed_rows: dict = {}
         self.shared_revision = None
 
@@ -574,7 +591,11 @@ class WorkbookImport:
                         }
             for sheet in self.sheets:
                 resource = sheet.resource_class(
-                    create_missing=self.create_missing, workbook=self, all_or_nothing=False, preview=preview
+                    create_missing=self.create_missing,
+                    workbook=self,
+                    all_or_nothing=False,
+                    preview=preview,
+                    on_row=self.on_row,
                 )
                 rows = [dict(zip(sheet.dataset.headers, values, strict=False)) for values in sheet.dataset]
                 kwargs = {stale_imports.PREVIEW_KEY: notes.setdefault(sheet.resource_class, {})} if preview else {}
@@ -592,6 +613,10 @@ class WorkbookImport:
         for resource_class, noted in notes.items():  # after the rollback, which would undo them
             stale_imports.keep(notes_name(stored_file, resource_class._meta.model), noted)
         return ""
+
+    @property
+    def rows(self) -> int:
+        return sum(len(sheet.dataset) for sheet in self.sheets)
 
     @property
     def problems(self) -> list[Problem]:
@@ -691,7 +716,7 @@ def workbook_import(request):
     storage = SharedCacheStorage()
     storage.save(data)
     workbook.run(preview=True, stored_file=storage.name)
-    context = {"form": form, "workbook": workbook}
+    context = {"form": form, "workbook": workbook, "in_background": background_note(workbook.rows)}
     if workbook.failed:
         storage.remove()
     else:
@@ -725,6 +750,17 @@ def workbook_confirm(request):
     except ImportFileError as error:
         return workbook_page(request, {"form": WorkbookForm(), "file_problems": [str(error)]})
     workbook = WorkbookImport(sheets, create_missing=form.cleaned_data["create_missing"])
+    if goes_to_background(workbook.rows):
+        job = start_job(
+            request,
+            target=ImportJob.WORKBOOK,
+            stored_file=storage.name,
+            file_name=name,
+            file_format="xlsx",
+            create_missing=form.cleaned_data["create_missing"],
+            rows_total=workbook.rows,
+        )
+        return redirect(job)
     try:
         with reversion.create_revision():
             reversion.set_user(request.user)
@@ -767,3 +803,200 @@ def workbook_template(request):
     )
     response["Content-Disposition"] = 'attachment; filename="tracker-workbook.xlsx"'
     return response
+
+
+# ---------------------------------------------------------------- in the background
+
+
+def goes_to_background(rows: int) -> bool:
+    """Whether a confirmed import of `rows` rows is written by a worker (IMPORT_BACKGROUND_ROWS)."""
+    return rows > settings.IMPORT_BACKGROUND_ROWS
+
+
+def background_note(rows: int) -> str:
+    """What the preview of `rows` rows says of its confirmation, if a worker will write it."""
+    if not goes_to_background(rows):
+        return ""
+    return _(
+        "This file has more than %(limit)s rows: once confirmed, it is written in the background, and you are "
+        "taken to a page that shows its progress."
+    ) % {"limit": f"{settings.IMPORT_BACKGROUND_ROWS:,}"}
+
+
+def start_job(request, **fields) -> ImportJob:
+    """A job for an import too large to write while its editor waits, handed to a worker once
+    it is stored (agreements.tasks.run_import). Without a broker the task runs here and now, and
+    the job's page shows it ended."""
+    from .tasks import run_import
+
+    job = ImportJob.objects.create(user=request.user, language=translation.get_language() or "en", **fields)
+    transaction.on_commit(lambda: run_import.apply_async(args=[job.pk], task_id=job.task_id))
+    return job
+
+
+class JobRefused(Exception):
+    """An import job that writes nothing, with why: `error`, a sentence, and the rows' `problems`."""
+
+    def __init__(self, error: str = "", problems: list[Problem] = ()):
+        super().__init__(error)
+        self.error, self.problems = error, list(problems)
+
+
+class JobEnded(Exception):
+    """The job was ended meanwhile by another run of its task: this run must write nothing."""
+
+
+class Progress:
+    """Counts a job's rows as its import reads them, noting the count every PROGRESS_EVERY rows
+    and after the last, while the rows read are written."""
+
+    def __init__(self, job: ImportJob):
+        self.job, self.done = job, 0
+        job.note_progress(0)
+
+    def __call__(self) -> None:
+        self.done = min(self.done + 1, self.job.rows_total)
+        if self.done % PROGRESS_EVERY == 0 or self.done == self.job.rows_total:
+            self.job.note_progress(self.done)
+
+
+def outcome(records, found: Report) -> dict:
+    return {"records": force_str(records), "new": found.new, "changed": found.changed, "unchanged": found.unchanged}
+
+
+def finish(job: ImportJob, summary: list[dict], rows_done: int) -> None:
+    """Mark the job finished, in the transaction that wrote its rows; if another run of its task
+    ended it meanwhile, roll this run back (JobEnded)."""
+    if not job.end(ImportJob.Status.FINISHED, summary=summary, rows_done=rows_done):
+        raise JobEnded
+
+
+def run_job(pk: int) -> str:
+    """Run the import job `pk` if it has not ended; its status afterwards. A task delivered again
+    after its worker died runs the job again from its start: nothing of the first run was written."""
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None:
+        return ""
+    if not job.claim():
+        return job.status
+    progress = Progress(job)
+    with translation.override(job.language):
+        try:
+            if job.is_workbook:
+                import_workbook_job(job, progress)
+            else:
+                import_file_job(job, progress)
+        except JobEnded:
+            pass
+        except JobRefused as refused:
+            problems = [vars(problem) for problem in refused.problems]
+            job.end(ImportJob.Status.FAILED, error=refused.error, problems=problems, rows_done=progress.done)
+        except FileNotFoundError:
+            job.end(ImportJob.Status.FAILED, error=_("The uploaded file is no longer available; upload it again."))
+        except Exception as error:  # never a job left running: its page says what happened
+            job.end(ImportJob.Status.FAILED, error=sentence(error), rows_done=progress.done)
+    return ImportJob.objects.values_list("status", flat=True).get(pk=pk)
+
+
+def import_file_job(job: ImportJob, progress: Progress) -> None:
+    """One record type's file, as the admin's confirmation imports it (ImportPages.process_import)."""
+    from types import SimpleNamespace
+
+    from django.contrib import admin
+    from import_export.signals import post_import
+
+    model_admin = admin.site.get_model_admin(job.model)
+    [input_format] = [f() for f in model_admin.get_import_formats() if f().get_title() == job.file_format]
+    storage = SharedCacheStorage(name=job.stored_file, read_mode=input_format.get_read_mode())
+    data = storage.read()
+    with reading_as(job.encoding) as reading:
+        try:
+            dataset = input_format.create_dataset(data)
+        except ImportFileError as error:
+            raise JobRefused(str(error)) from error
+        resource_class = model_admin.get_import_resource_classes(None)[0]
+        with reversion.create_revision():
+            reversion.set_user(job.user)
+            reversion.set_comment(_("Imported from “%(file)s”.") % {"file": job.file_name[:200]})
+            if stale := stale_imports.rows_changed_since_preview(job.model, job.stored_file):
+                raise JobRefused(stale_imports.refusal(stale))
+            resource = resource_class(create_missing=job.create_missing, on_row=progress)
+            result = resource.import_data(
+                dataset, dry_run=False, file_name=job.file_name, user=job.user, retain_instance_in_row_result=True
+            )
+            found = report(result, resource, reading.dataset)
+            if result.has_errors() or result.has_validation_errors():
+                raise JobRefused(" ".join(found.file_problems), found.problems)
+            # The admin's log of what the import wrote, by whom (it reads only `request.user`).
+            model_admin.generate_log_entries(result, SimpleNamespace(user=job.user))
+            finish(job, [outcome(job.model._meta.verbose_name_plural, found)], progress.done)
+    storage.remove()
+    post_import.send(sender=None, model=job.model)
+
+
+def import_workbook_job(job: ImportJob, progress: Progress) -> None:
+    """A workbook, as its confirmation imports it (workbook_confirm)."""
+    storage = SharedCacheStorage(name=job.stored_file)
+    try:
+        sheets = workbook_sheets(storage.read())
+    except ImportFileError as error:
+        raise JobRefused(str(error)) from error
+    workbook = WorkbookImport(sheets, create_missing=job.create_missing, on_row=progress)
+    with reversion.create_revision():
+        reversion.set_user(job.user)
+        reversion.set_comment(_("Imported from “%(file)s”.") % {"file": job.file_name[:200]})
+        if refusal := workbook.run(preview=False, stored_file=storage.name):
+            raise JobRefused(refusal)
+        if workbook.failed:
+            raise JobRefused(" ".join(workbook.file_problems), workbook.problems)
+        finish(job, [outcome(sheet.records, sheet.report) for sheet in workbook.sheets], progress.done)
+    storage.remove()
+
+
+def may_import(request, job: ImportJob) -> bool:
+    """The right to import what the job imports, as its import page asks."""
+    from django.contrib import admin
+
+    if job.is_workbook:
+        return may_import_workbooks(request.user)
+    return admin.site.get_model_admin(job.model).has_import_permission(request)
+
+
+def import_job(request, pk: int):
+    """/admin/import/jobs/<pk>/: a background import's progress, refreshing itself while it runs,
+    then what it wrote or why it wrote nothing. Only for the editor who started it, or a superuser."""
+    from django.contrib import admin
+
+    ImportJob.objects.fail_lost()
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    if not may_import(request, job):
+        raise PermissionDenied
+    rows_done, _counted = job.progress()
+    request.current_app = admin.site.name
+    if job.is_workbook:
+        again = reverse("workbook-import")
+    else:
+        again = reverse(f"admin:agreements_{job.target}_import")
+    problems = [Problem(**problem) for problem in job.problems]
+    return TemplateResponse(
+        request,
+        "admin/agreements/import_job.html",
+        {
+            **admin.site.each_context(request),
+            "title": _("Import of “%(file)s”") % {"file": job.file_name or job.stored_file},
+            "job": job,
+            "rows_done": rows_done,
+            "refresh": job.in_progress and request.GET.get("refresh") != "off",
+            "not_moved_since": job.not_moved_since(),
+            "problems": problems,
+            "problem_summary": ngettext(
+                "%(count)s row has problems", "%(count)s rows have problems", len({p.row for p in problems})
+            )
+            % {"count": len({p.row for p in problems})},
+            "import_again": again,
+            "outcomes": [
+                _("Imported %(records)s: %(new)s new, %(changed)s changed, %(unchanged)s unchanged.") % sheet
+                for sheet in job.summary
+            ],
+        },
+    )

@@ -700,13 +700,15 @@ class TrackerResource(resources.ModelResource):
         workbook=None,
         all_or_nothing: bool = True,
         preview: bool = False,
+        on_row=None,
         **kwargs,
     ):
         """`create_missing`: an unknown institution or person a row names with its country is
         created. `workbook`: the workbook import (`importing.WorkbookImport`) this sheet is part
         of, which holds the rows that failed in the sheets before it and the one revision of
         all. `all_or_nothing`: a bad row rolls back the file (a workbook rolls back all its
-        sheets itself). `preview`: show each row's before and after even when writing."""
+        sheets itself). `preview`: show each row's before and after even when writing.
+        `on_row`: called after each row is read (a background import counts its progress so)."""
         super().__init__(**kwargs)
         self.create_missing = create_missing
         self.workbook = workbook
@@ -714,6 +716,7 @@ class TrackerResource(resources.ModelResource):
         self.failed_rows = workbook.failed_rows if workbook is not None else {}
         self.all_or_nothing = all_or_nothing
         self.preview = preview
+        self.on_row = on_row
         self.created: list[tuple[int | None, str, str]] = []
         self.warnings: list[tuple[int, str, str, str]] = []  # row, column, value, what to check
         self.current_row: int | None = None
@@ -787,6 +790,8 @@ class TrackerResource(resources.ModelResource):
         row_result = super().import_row(row, instance_loader, **kwargs)
         if row_result.import_type in (row_result.IMPORT_TYPE_INVALID, row_result.IMPORT_TYPE_ERROR):
             self.note_failure(row, kwargs.get("row_number") or 0)
+        if self.on_row is not None:
+            self.on_row()
         return row_result
 
     def skip_row(self, instance, original, row, import_validation_errors=None):

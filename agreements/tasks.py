@@ -1,6 +1,8 @@
 """Background jobs (Celery): the digests and the reminders, on the schedule in settings
-(CELERY_BEAT_SCHEDULE). Each is idempotent (agreements.alerts), so a retry or a second worker
-never sends an e-mail twice; a mail server that cannot be reached is retried with a growing delay."""
+(CELERY_BEAT_SCHEDULE), and the imports too large to write while an editor waits. Each is
+idempotent (agreements.alerts, agreements.importing.run_job), so a retry or a second worker never
+sends an e-mail twice or writes a file twice; a mail server that cannot be reached is retried with
+a growing delay."""
 
 from __future__ import annotations
 
@@ -28,3 +30,11 @@ def send_digests(frequency: str) -> dict[str, int]:
 def send_reminders() -> dict[str, int]:
     """Reminders of commitments that fall due within 30 or 7 days, or are overdue."""
     return alerts.send_reminders()
+
+
+@shared_task
+def run_import(job: int) -> str:
+    """The import job `job` (agreements.models.ImportJob), unless it has ended; its status."""
+    from .importing import run_job
+
+    return run_job(job)

@@ -169,6 +169,13 @@ CACHES["imports"] = (
     else {"BACKEND": CACHE_BACKENDS["db"], "LOCATION": "tracker_import_files"}
 )
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "agreements.formats.SharedCacheStorage"
+# The progress of a background import (agreements.models.ImportJob) is counted while its
+# transaction is open, so never in the database: in Redis if CACHE_URL names it, which the site and
+# the workers share; else in each process's memory, which only an import run in the site's own
+# process (no CELERY_BROKER_URL) can show; a separate worker's page then says "working…".
+CACHES["progress"] = (
+    CACHES["default"] if cache_scheme == "redis" else {"BACKEND": CACHE_BACKENDS["locmem"], "LOCATION": "progress"}
+)
 
 # django-axes first: it refuses a locked-out login before any password is checked.
 AUTHENTICATION_BACKENDS = [
@@ -230,6 +237,9 @@ IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("IMPORT_XLSX_MAX_UNPACKED_BYTES", 50 * 
 IMPORT_XLSX_MAX_SHARED_STRINGS = env_int("IMPORT_XLSX_MAX_SHARED_STRINGS", 500_000)
 IMPORT_XLSX_MAX_COLUMNS = env_int("IMPORT_XLSX_MAX_COLUMNS", 100)
 IMPORT_PARSE_MAX_SECONDS = env_int("IMPORT_PARSE_MAX_SECONDS", 30)
+# A confirmed import of more rows than this (all sheets of a workbook together) is written by a
+# background worker, with its progress on a page of its own, rather than while the editor waits.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 1000)
 # CSV exports are streamed and have no limit; XLSX and JSON are built in memory and stop here.
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 20_000)
 

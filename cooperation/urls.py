@@ -45,6 +45,7 @@ urlpatterns = [
     # One workbook of every record type, imported at once (agreements/importing.py).
     path("admin/import/", admin.site.admin_view(importing.workbook_import), name="workbook-import"),
     path("admin/import/confirm/", admin.site.admin_view(importing.workbook_confirm), name="workbook-import-confirm"),
+    path("admin/import/jobs/<int:pk>/", admin.site.admin_view(importing.import_job), name="import-job"),
     path("admin/import/template.xlsx", admin.site.admin_view(importing.workbook_template), name="workbook-template"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("agreements.api.urls")),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from importlib import import_module
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 
 from tests import factories
@@ -214,3 +217,54 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+# ---------------------------------------------------------------- background jobs
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@contextlib.contextmanager
+def real_worker(broker_url: str, result_backend: str):
+    """A real Celery worker, in a thread of this process (so that it sees the test database), taking
+    tasks from a real broker. Its queue and its Redis keys carry a prefix of their own, so that
+    runs in parallel never take each other's tasks."""
+    import redis
+    from celery import Celery
+    from celery.contrib.testing.worker import start_worker
+
+    import agreements.tasks  # noqa: F401  (registers the tasks with every app)
+    from cooperation.celery import app as project_app
+
+    prefix = f"tracker-test-{connection.settings_dict['NAME']}-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
+    app = Celery("tracker-test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.update(
+        broker_url=broker_url,
+        result_backend=result_backend,
+        task_always_eager=False,
+        task_ignore_result=False,
+        task_default_queue=f"{prefix}tasks",
+        broker_transport_options={"global_keyprefix": prefix} if broker_url.startswith("redis") else {},
+        result_backend_transport_options={"global_keyprefix": prefix},
+    )
+    try:
+        app.connection_for_write().ensure_connection(max_retries=1)
+    except Exception as error:  # kombu raises whatever its transport raises
+        pytest.fail(f"These tests need the broker at {broker_url} (see .ci/run): {error}")
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
+            yield app
+    finally:
+        project_app.set_current()
+        project_app.set_default()
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker on the real Redis broker."""
+    with real_worker(REDIS_URL, REDIS_URL) as app:
+        yield app

@@ -21,7 +21,7 @@ from playwright.sync_api import Page
 from agreements import urls as tracker_urls
 from agreements.alerts import unsubscribe_token
 from agreements.importing import may_import_workbooks
-from agreements.models import Follow
+from agreements.models import Follow, ImportJob
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -113,7 +113,24 @@ def admin_pages(user) -> list[str]:
             pages.append(reverse(f"{name}_import"))
     if may_import_workbooks(user):
         pages.append(reverse("workbook-import"))
+    pages += [job.get_absolute_url() for job in ImportJob.objects.visible_to(user)]
     return pages
+
+
+def failed_import_job(user) -> ImportJob:
+    """A background import that wrote nothing, whose page lists its problem. (The page of a job
+    still running reloads itself, which axe counts as a delayed refresh; it offers a link to stop.)"""
+    return ImportJob.objects.create(
+        user=user,
+        target="memorandum",
+        stored_file="0" * 32,
+        file_name="memoranda.csv",
+        file_format="csv",
+        status=ImportJob.Status.FAILED,
+        rows_total=1500,
+        rows_done=1500,
+        problems=[{"sheet": "", "row": 3, "column": "sectors", "value": "oncology", "reason": "No such sector."}],
+    )
 
 
 def violations_on(page: Page, url: str) -> list[str]:
@@ -192,6 +209,7 @@ def bulk_action_pages(page: Page, base: str) -> list[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_admin_page_has_an_accessibility_violation(live_server, axe_page: Page, admin_user, language):
     sign_in(axe_page, live_server.url, admin_user)
+    failed_import_job(admin_user)
     check(axe_page, live_server.url, language, admin_pages(admin_user))
     found = bulk_action_pages(axe_page, live_server.url)
     assert not found, f"{len(found)} accessibility violations in {language}:\n" + "\n".join(found)

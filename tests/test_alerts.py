@@ -3,26 +3,20 @@ and, for the whole flow, by a real Celery worker taking the task from the real R
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import email
 import os
 import socket
-import uuid
 from email import policy
 
 import feedparser
 import icalendar
 import pytest
 import recurring_ical_events
-import redis
 import reversion
 from aiosmtpd.controller import Controller
-from celery import Celery
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -30,9 +24,8 @@ from django.utils import timezone
 from agreements import alerts
 from agreements.models import Commitment, DigestSent, FeedToken, Follow, Frequency, Memorandum, ReminderSent
 from tests import factories
-from tests.conftest import client_for
+from tests.conftest import client_for, real_worker
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://127.0.0.1:5672//")  # RabbitMQ's default account
 
 
@@ -65,48 +58,6 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield inbox
     controller.stop()
-
-
-@contextlib.contextmanager
-def real_worker(broker_url: str, result_backend: str):
-    """A real Celery worker, in a thread of this process (so that it sees the test database), taking
-    tasks from a real broker. Its queue and its Redis keys carry a prefix of their own, so that
-    runs in parallel never take each other's tasks."""
-    import agreements.tasks  # noqa: F401  (registers the tasks with every app)
-    from cooperation.celery import app as project_app
-
-    prefix = f"tracker-test-{connection.settings_dict['NAME']}-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
-    app = Celery("tracker-test", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(
-        broker_url=broker_url,
-        result_backend=result_backend,
-        task_always_eager=False,
-        task_ignore_result=False,
-        task_default_queue=f"{prefix}tasks",
-        broker_transport_options={"global_keyprefix": prefix} if broker_url.startswith("redis") else {},
-        result_backend_transport_options={"global_keyprefix": prefix},
-    )
-    try:
-        app.connection_for_write().ensure_connection(max_retries=1)
-    except Exception as error:  # kombu raises whatever its transport raises
-        pytest.fail(f"These tests need the broker at {broker_url} (see .ci/run): {error}")
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
-            yield app
-    finally:
-        project_app.set_current()
-        project_app.set_default()
-        client = redis.Redis.from_url(REDIS_URL)
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
-
-
-@pytest.fixture
-def celery_worker(transactional_db):
-    """A real worker on the real Redis broker."""
-    with real_worker(REDIS_URL, REDIS_URL) as app:
-        yield app
 
 
 def memorandum_form(belarus, oman, title: str) -> dict:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0012_content_in_three_languages'),
+        ('agreements', '0013_import_jobs'),
     ]
 
     operations = [

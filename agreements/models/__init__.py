@@ -21,6 +21,7 @@ from .chain import (
     VisitQuerySet,
 )
 from .follows import DigestSent, FeedToken, Follow, Frequency, ReminderSent, ReminderStage
+from .imports import ImportJob, ImportJobQuerySet
 from .people import AlternativeName, Institution, InstitutionName, Person, PersonName
 from .reference import Country, Sector, Source
 from .tokens import ApiToken
@@ -35,6 +36,8 @@ __all__ = [
     "FeedToken",
     "Follow",
     "Frequency",
+    "ImportJob",
+    "ImportJobQuerySet",
     "Institution",
     "InstitutionName",
     "Language",
