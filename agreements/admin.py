@@ -831,11 +831,11 @@ class InstitutionNameInline(EditConflictInline, CheckedRelatedFields, admin.Tabu
 @admin.register(models.Institution)
 class InstitutionAdmin(TrackerAdmin):
     resource_classes = [resources.InstitutionResource]
-    list_display = ["name", "kind", "country", "parent"]
-    list_filter = ["kind", country_filter("country")]
-    list_select_related = ["country", "parent"]
+    list_display = ["name", "kind", "country", "second_country", "parent"]
+    list_filter = ["kind", country_filter("country", "second_country")]
+    list_select_related = ["country", "second_country", "parent"]
     search_fields = ["name", "slug", "alternative_names__name"]
-    autocomplete_fields = ["country", "parent", "sources"]
+    autocomplete_fields = ["country", "second_country", "parent", "sources"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [InstitutionNameInline]
 

@@ -76,7 +76,7 @@ def calendar_events(visits, commitments, params: QueryDict) -> list[Event]:
         event.add("status", "CONFIRMED" if visit.status == Visit.Status.HELD else "TENTATIVE")
         event.add("categories", [str(visit.get_kind_display())])
         if visit.city:
-            event.add("location", visit.city)
+            event.add("location", visit.cities_in_words)
         url = f"{site}{visit.get_absolute_url()}"
         event.add("url", url)
         event.add("description", "\n\n".join(filter(None, [visit.summary, url])))

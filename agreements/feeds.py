@@ -120,7 +120,7 @@ class RecordFeed(Feed):
         elif isinstance(record, Visit):
             facts += [f"{record.guest_country} – {record.host_country}", record.get_status_display()]
             if record.city:
-                facts.append(record.city)
+                facts.append(record.cities_in_words)
         elif isinstance(record, Commitment):
             facts += [_("made at %(origin)s") % {"origin": record.origin}, record.get_status_display()]
         text = escape(" · ".join(str(fact) for fact in facts))

@@ -539,7 +539,7 @@ class InstitutionFilter(FacetedFilterSet):
         return queryset.search(value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(country__code__in=value)
+        return queryset.of_country(*value)
 
     def filter_kind(self, queryset, name, value):
         return queryset.filter(kind__in=value)
@@ -558,6 +558,10 @@ class InstitutionFilter(FacetedFilterSet):
         total = grouped("total", Value(""), self.queryset_without(""))
         return total.union(
             grouped("country", F("country__code"), self.queryset_without("country")),
+            # A joint body counts under its second country too.
+            grouped(
+                "country", F("second_country__code"), self.queryset_without("country").exclude(second_country=None)
+            ),
             grouped("kind", F("kind"), self.queryset_without("kind")),
             all=True,
         )

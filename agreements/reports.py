@@ -125,7 +125,7 @@ def visit_columns() -> list[Column]:
         Column(_("Status"), lambda v: v.get_status_display()),
         Column(_("Host country"), lambda v: named(v.host_country)),
         Column(_("Guest country"), lambda v: named(v.guest_country)),
-        Column(_("City"), lambda v: v.city),
+        Column(_("City"), lambda v: v.cities_in_words),
         *date_columns(_("Date"), "date", lambda v: v.date_in_words),
         Column(_("Delegation leader"), lambda v: with_title(v.leader), True),
         Column(_("Members of the delegation"), lambda v: listed(map(with_title, v.participants.all())), True),

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import translation
+from django.utils.choices import CallableChoiceIterator
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -34,12 +35,13 @@ from . import history, stale_imports
 from .caching import data_changed
 from .formats import ImportFileError
 from .fuzzydates import FuzzyDateField, FuzzyDateFormField
+from .languages import language_choices, language_code
 from .models import (
     Commitment,
     Country,
     Institution,
-    Language,
     Memorandum,
+    MemorandumRelation,
     Person,
     Sector,
     Signatory,
@@ -68,10 +70,10 @@ NAME_FIELDS = {
     "institution": ("name",),
     "person": ("name",),
     "visit": ("title",),
-    "memorandum": ("title",),
+    "memorandum": ("title", "title_ru", "title_ar", "original_title"),
     "commitment": ("title",),
 }
-COUNTRY_SIDES = ("country", "country_a", "country_b", "host_country", "guest_country")
+COUNTRY_SIDES = ("country", "second_country", "country_a", "country_b", "host_country", "guest_country")
 
 
 def identity_value(value):
@@ -392,8 +394,28 @@ class YesNoWidget(widgets.BooleanWidget):
         )
 
 
+class LanguageWidget(widgets.CharWidget):
+    """A language by its ISO 639-1 code or its name in English, Russian or Arabic (`be`,
+    `Belarusian`, `белорусский`, `البيلاروسية`), written as its code."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = force_str(value if value is not None else "").strip()
+        if not text:
+            return ""
+        if (code := language_code(text)) is None:
+            raise ValueError(
+                _(
+                    "“%(value)s” is not an ISO 639-1 language code (such as ru, ar, be) or the name of a "
+                    "language in English, Russian or Arabic."
+                )
+                % {"value": text}
+            )
+        return code
+
+
 class AlternativeNamesWidget(widgets.Widget):
-    """Names in other languages as "ru:Имя|ar:اسم"; the language is a code of Language."""
+    """Names in other languages as "ru:Имя|ar:اسم"; the language by its ISO 639-1 code or its
+    name (see LanguageWidget), `la-Latn` for a Latin transliteration."""
 
     def clean(self, value, row=None, **kwargs) -> list[tuple[str, str]]:
         names = []
@@ -401,12 +423,17 @@ class AlternativeNamesWidget(widgets.Widget):
             if not item.strip():
                 continue
             language, separator, name = item.partition(":")
-            if not separator or language.strip() not in Language.values or not name.strip():
+            code = language_code(language)
+            if not separator or code is None or not name.strip():
                 raise ValueError(
-                    _("“%(item)s” is not language:name with a language among %(languages)s.")
-                    % {"item": item.strip(), "languages": ", ".join(Language.values)}
+                    _(
+                        "“%(item)s” is not language:name with a language by its ISO 639-1 code (such as ru, "
+                        "ar, be), by its name in English, Russian or Arabic, or la-Latn for a Latin "
+                        "transliteration."
+                    )
+                    % {"item": item.strip()}
                 )
-            names.append((language.strip(), name.strip()))
+            names.append((code, name.strip()))
         return names
 
     def render(self, value, obj=None, **kwargs) -> str:
@@ -470,6 +497,105 @@ class SignatoriesWidget(widgets.Widget):
         )
 
 
+class RelationsWidget(widgets.Widget):
+    """The memoranda a memorandum names, as "kind: memorandum", "|"-separated: the kind by its code
+    or its label in English, Russian or Arabic (`renews`, `продлевает`), the other memorandum by
+    its slug or title (see KeyedRecords), or as a valid earlier row of the same file names it.
+    The column is the memorandum's whole list: a relation it leaves out is removed."""
+
+    def __init__(self):
+        self.kind = ChoiceWidget(MemorandumRelation.Kind.choices)
+        self.memorandum = NaturalKeyWidget(Memorandum)
+        self.resource = None
+        # The memoranda of the file's valid rows so far, by each of their keys, folded.
+        self.in_file: dict[str, list[Memorandum]] = defaultdict(list)
+
+    def wire(self, resource, column: str) -> None:
+        self.resource = self.memorandum.resource = resource
+        self.memorandum.column = column
+
+    def split(self, value) -> list[tuple[str, str]]:
+        items = [item.strip() for item in force_str(value or "").split(LIST_SEPARATOR) if item.strip()]
+        pairs = []
+        for item in items:
+            kind, separator, target = (part.strip() for part in item.partition(":"))
+            if not separator or not kind or not target:
+                raise ValueError(
+                    _("“%(item)s” is not written as relation: memorandum, with a relation among %(kinds)s.")
+                    % {"item": item, "kinds": ", ".join(MemorandumRelation.Kind.values)}
+                )
+            pairs.append((kind, target))
+        return pairs
+
+    def preload(self, column: Iterable) -> None:
+        targets = []
+        for value in column:
+            try:
+                targets += [target for _kind, target in self.split(value)]
+            except ValueError:
+                continue  # reported with its row
+        self.memorandum.look_up(targets)
+
+    def remember(self, memorandum: Memorandum) -> None:
+        """A valid row's memorandum, which a later row may name before it is written."""
+        for key in (memorandum.slug, *(getattr(memorandum, name) for name in NAME_FIELDS["memorandum"])):
+            if (name := folded(key)) and memorandum not in self.in_file[name]:
+                self.in_file[name].append(memorandum)
+
+    def target(self, key: str, row) -> Memorandum:
+        """The memorandum `key` names: one the tracker has or one an earlier row of the file gives."""
+        if row is not None and folded(key) in {folded(row.get("slug")), folded(row.get("title"))}:
+            raise ValueError(_("A memorandum cannot be related to itself."))
+        in_file = list(self.in_file.get(folded(key), []))
+        try:
+            found = [self.memorandum.resolve(key, row)]
+        except ValueError:
+            if not in_file:
+                raise
+            found = []
+        candidates = []
+        for memorandum in found + in_file:
+            if not any(memorandum is other or (memorandum.pk and memorandum.pk == other.pk) for other in candidates):
+                candidates.append(memorandum)
+        if len(candidates) > 1 and self.resource is not None:
+            scope = self.resource.row_countries(row)
+            candidates = [record for record in candidates if countries_of(record) & scope] or candidates
+        if len(candidates) == 1:
+            return candidates[0]
+        in_file_note = _("a row of this file")
+        raise ValueError(
+            _("“%(value)s” may be any of %(count)s %(records)s: %(candidates)s. Write the slug of the one meant.")
+            % {
+                "value": key,
+                "count": len(candidates),
+                "records": Memorandum._meta.verbose_name_plural,
+                "candidates": "; ".join(f"“{record}” ({record.slug or in_file_note})" for record in candidates),
+            }
+        )
+
+    def clean(self, value, row=None, **kwargs) -> list[tuple[str, Memorandum]]:
+        relations, problems = [], []
+        for kind, key in self.split(value):
+            try:
+                relations.append((self.kind.clean(kind), self.target(key, row)))
+            except ValueError as error:
+                problems.append(str(error))
+        if problems:
+            raise ValueError(" ".join(problems))
+        # Each once (a memorandum of the file has no key yet, so not by hash).
+        return [
+            pair for n, pair in enumerate(relations) if not any(pair[0] == k and pair[1] is t for k, t in relations[:n])
+        ]
+
+    @staticmethod
+    def key_of(memorandum: Memorandum) -> str:
+        return memorandum.slug or memorandum.title
+
+    def render(self, value, obj=None, **kwargs) -> str:
+        """`value`: (kind, memorandum) pairs; written by code and slug, in a fixed order."""
+        return LIST_SEPARATOR.join(sorted(f"{kind}: {self.key_of(target)}" for kind, target in value or []))
+
+
 def alternative_names_field() -> fields.Field:
     # No attribute: the names are saved after the record, in save_alternative_names().
     return fields.Field(column_name="alternative_names", widget=AlternativeNamesWidget())
@@ -531,6 +657,13 @@ class FileRecordsLoader(CachedInstanceLoader):
         return self.resource.records_to_update()
 
 
+class CitiesWidget(widgets.CharWidget):
+    """A visit's cities, "|"-separated ("Minsk | Brest"), written as the visit keeps them."""
+
+    def clean(self, value, row=None, **kwargs):
+        return Visit.CITY_SEPARATOR.join(Visit.split_cities(force_str(value if value is not None else "")))
+
+
 class FuzzyDateWidget(widgets.CharWidget):
     """A fuzzy date column, read as its form field reads it: EDTF, a date in words of English,
     Russian or Arabic, or an Excel date cell."""
@@ -590,13 +723,15 @@ class TrackerResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, KeyedRecords):
                 field.widget.resource, field.widget.column = self, field.column_name
-            elif isinstance(field.widget, SignatoriesWidget):
+            elif isinstance(field.widget, SignatoriesWidget | RelationsWidget):
                 field.widget.wire(self, field.column_name)
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
         field = super().field_from_django_field(field_name, django_field, readonly)
-        if django_field.choices:
+        if isinstance(django_field.choices, CallableChoiceIterator) and django_field.choices.func is language_choices:
+            field.widget = LanguageWidget()
+        elif django_field.choices:
             field.widget = ChoiceWidget(django_field.choices)
         elif isinstance(django_field, models.BooleanField):
             field.widget = YesNoWidget()
@@ -673,6 +808,10 @@ class TrackerResource(resources.ModelResource):
             for institution, person in instance.imported_signatories:
                 if signed.get(institution.pk, "absent") != (person.pk if person else None):
                     return False
+        if hasattr(instance, "imported_relations"):
+            wanted = {(kind, target.pk) for kind, target in instance.imported_relations}
+            if wanted != {(relation.kind, relation.target_id) for relation in instance.outgoing_relations.all()}:
+                return False
         if "alternative_names" in self.fields and "alternative_names" in row:
             wanted = set(self.fields["alternative_names"].clean(row))
             if wanted != {(name.language, name.name) for name in instance.alternative_names.all()}:
@@ -767,6 +906,10 @@ class TrackerResource(resources.ModelResource):
             prefetched.append(
                 models.Prefetch("signatories", queryset=Signatory.objects.select_related("institution", "person"))
             )
+        if "relations" in self.fields:
+            prefetched.append(
+                models.Prefetch("outgoing_relations", queryset=MemorandumRelation.objects.select_related("target"))
+            )
         return self.get_queryset().select_related(*related).prefetch_related(*prefetched)
 
     def before_import(self, dataset, **kwargs):
@@ -775,6 +918,7 @@ class TrackerResource(resources.ModelResource):
         Then look up the natural keys of every column at once."""
         self.rows_by_slug = {}
         self.written = []
+        self.relations_to_write = []
         dataset.headers = [force_str(header).strip() if header is not None else "" for header in dataset.headers or []]
         headers = [header for header in dataset.headers if header]
         known = [field.column_name for field in self.get_import_fields()]
@@ -849,7 +993,7 @@ class TrackerResource(resources.ModelResource):
         instance.imported_links = {}
         for field in self.get_import_fields():
             saved_later = isinstance(
-                field.widget, widgets.ManyToManyWidget | AlternativeNamesWidget | SignatoriesWidget
+                field.widget, widgets.ManyToManyWidget | AlternativeNamesWidget | SignatoriesWidget | RelationsWidget
             )
             if saved_later and field.column_name in row:
                 try:
@@ -861,6 +1005,15 @@ class TrackerResource(resources.ModelResource):
                     instance.imported_links[field.attribute] = cleaned
                 elif isinstance(field.widget, SignatoriesWidget):
                     instance.imported_signatories = cleaned
+                elif isinstance(field.widget, RelationsWidget):
+                    if any(
+                        target is instance or (instance.pk and target.pk == instance.pk) for _kind, target in cleaned
+                    ):
+                        errors[field.column_name] = [
+                            ValidationError(_("A memorandum cannot be related to itself."), code="invalid")
+                        ]
+                        continue
+                    instance.imported_relations = cleaned
         if errors:
             raise ValidationError(errors)
 
@@ -897,6 +1050,8 @@ class TrackerResource(resources.ModelResource):
         for field in self.get_import_fields():
             if isinstance(field.widget, SignatoriesWidget):
                 values.append(field.widget.render(self.signatories_of(instance)))
+            elif isinstance(field.widget, RelationsWidget):
+                values.append(field.widget.render(self.relations_of(instance)))
             elif isinstance(field.widget, widgets.ManyToManyWidget):
                 links = getattr(instance, "imported_links", {}).get(field.attribute)
                 if links is None:
@@ -905,6 +1060,14 @@ class TrackerResource(resources.ModelResource):
             else:
                 values.append(field.export(instance))
         return values
+
+    @staticmethod
+    def relations_of(instance) -> list[tuple[str, Memorandum]]:
+        if hasattr(instance, "imported_relations"):
+            return instance.imported_relations
+        if not instance.pk:
+            return []
+        return [(relation.kind, relation.target) for relation in instance.outgoing_relations.all()]
 
     @staticmethod
     def signatories_of(instance) -> list[tuple[Institution, Person | None]]:
@@ -955,6 +1118,7 @@ class TrackerResource(resources.ModelResource):
                 model.objects.bulk_create(records)
             else:
                 update_changed(records)
+            self.relations_to_write += [record for record in records if hasattr(record, "imported_relations")]
             linked = self.write_links(records, created=created)
             if self.write_signatories(records):
                 linked = True
@@ -991,6 +1155,31 @@ class TrackerResource(resources.ModelResource):
         Signatory.objects.bulk_create(added)
         Signatory.objects.bulk_update(changed, ["person"])
         return True
+
+    def write_relations(self, records: list) -> None:
+        """Make each memorandum's relations to others those the `relations` column lists, once
+        every row is written (a row may name a memorandum of an earlier row, which may be written
+        in a later batch than itself): a query to read them, one to delete those it leaves out,
+        one to add the new ones; a relation that stays keeps its note."""
+        wanted = {
+            record.pk: {(kind, target.pk) for kind, target in record.imported_relations}
+            for record in records
+            if hasattr(record, "imported_relations")
+        }
+        if not wanted:
+            return
+        present = {
+            (relation.source_id, relation.kind, relation.target_id): relation.pk
+            for relation in MemorandumRelation.objects.filter(source_id__in=wanted)
+        }
+        if dropped := [pk for (source, *link), pk in present.items() if tuple(link) not in wanted[source]]:
+            MemorandumRelation.objects.filter(pk__in=dropped).delete()
+        MemorandumRelation.objects.bulk_create(
+            MemorandumRelation(source_id=source, kind=kind, target_id=target)
+            for source, links in wanted.items()
+            for kind, target in sorted(links)
+            if (source, kind, target) not in present
+        )
 
     def write_links(self, records: list, *, created: bool) -> bool:
         """Set each many-to-many column of `records` to the file's list, as `set()` would: links
@@ -1034,6 +1223,10 @@ class TrackerResource(resources.ModelResource):
         return keyed
 
     def after_import(self, dataset, result, **kwargs):
+        if getattr(self, "relations_to_write", None):
+            self.write_relations(self.relations_to_write)
+            for record in self.relations_to_write:
+                record.__dict__.pop("_prefetched_objects_cache", None)
         super().after_import(dataset, result, **kwargs)
         result.created_on_the_fly = self.created
         result.warnings = self.warnings
@@ -1112,6 +1305,7 @@ class SourceResource(TrackerResource):
 class InstitutionResource(TrackerResource):
     identity = ("name", "country")
     country = country_field("country")
+    second_country = country_field("second_country")
     parent = slug_field("parent", Institution, new_in=in_column("country"))
     alternative_names = alternative_names_field()
     sources = slugs_field("sources", Source)
@@ -1120,7 +1314,10 @@ class InstitutionResource(TrackerResource):
         # A row may name as parent an institution an earlier row adds; names are saved after their row.
         use_bulk = False
         model = Institution
-        fields = ("slug", "name", "alternative_names", "country", "kind", "parent", "website", "description", "sources")
+        fields = (
+            *("slug", "name", "alternative_names", "country", "second_country", "kind", "parent"),
+            *("website", "description", "sources"),
+        )
         export_order = fields
 
 
@@ -1153,6 +1350,7 @@ class VisitResource(TrackerResource):
     identity = ("title", "host_country", "guest_country", "date")
     host_country = country_field("host_country")
     guest_country = country_field("guest_country")
+    city = fields.Field(attribute="city", column_name="city", widget=CitiesWidget())
     # The leader and the delegation come from the guest country; the people met, from the host.
     leader = slug_field("leader", Person, new_in=in_column("guest_country"))
     participants = slugs_field("participants", Person, new_in=in_column("guest_country"))
@@ -1195,6 +1393,8 @@ class MemorandumResource(TrackerResource):
     parties = slugs_field("parties", Institution, new_in=by_position("country_a", "country_b"))
     # No attribute: the signers are written after the row, in write_signatories().
     signatories = fields.Field(column_name="signatories", widget=SignatoriesWidget())
+    # No attribute: the relations are written after the row, in write_relations().
+    relations = fields.Field(column_name="relations", widget=RelationsWidget())
     sectors = slugs_field("sectors", Sector)
     sources = slugs_field("sources", Source)
 
@@ -1221,6 +1421,7 @@ class MemorandumResource(TrackerResource):
             "visit",
             "valid_from",
             "valid_until",
+            "relations",
             "sectors",
             "summary",
             "summary_ru",
@@ -1228,6 +1429,20 @@ class MemorandumResource(TrackerResource):
             "sources",
         )
         export_order = fields
+
+    def import_instance(self, instance, row, **kwargs):
+        self.last_memorandum = instance
+        super().import_instance(instance, row, **kwargs)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        """A valid row's memorandum may be named by the relations of the rows after it."""
+        super().after_import_row(row, row_result, **kwargs)
+        if (memorandum := getattr(self, "last_memorandum", None)) is not None:
+            self.fields["relations"].widget.remember(memorandum)
+
+    def dehydrate_relations(self, memorandum) -> str:
+        relations = [(relation.kind, relation.target) for relation in memorandum.outgoing_relations.all()]
+        return RelationsWidget().render(relations)
 
     def dehydrate_signatories(self, memorandum) -> str:
         signed = [(signatory.institution, signatory.person) for signatory in memorandum.signatories.all()]

@@ -45,6 +45,13 @@ EXAMPLE = {
             "country": "Oman",
             "kind": "university",
         },
+        {
+            "name": "Example Belarusian–Omani joint commission",
+            "alternative_names": "Russian:Пример совместной белорусско-оманской комиссии",
+            "country": "Belarus",
+            "second_country": "Oman",
+            "kind": "joint body",
+        },
     ],
     "people": [
         {
@@ -62,7 +69,7 @@ EXAMPLE = {
             "status": "held",
             "host_country": "Oman",
             "guest_country": "Belarus",
-            "city": "Muscat",
+            "city": "Muscat | Sohar",
             "date": "2026-02-10/2026-02-12",
             "leader": "Example Rector",
             "people_met": "Example Dean",
@@ -91,7 +98,18 @@ EXAMPLE = {
             "sectors": "Example: medical education",
             "summary": "Exchange of students and teaching staff for five years.",
             "sources": "Example: press release on a health MoU",
-        }
+        },
+        {
+            "title": "Example: work plan for 2026–2027",
+            "kind": "work plan",
+            "status": "signed",
+            "country_a": "Belarus",
+            "country_b": "Oman",
+            "parties": "Example Medical University (Belarus)|Example College of Medicine (Oman)",
+            "signed": "2026-09",
+            "relations": "implements: Example: MoU on medical education",
+            "sectors": "Example: medical education",
+        },
     ],
     "commitments": [
         {

@@ -381,7 +381,7 @@ def country_detail(request, code: str):
         "memorandum_count": Memorandum.objects.involving(code).count(),
         "visits": Visit.objects.involving(code).for_list().newest_first()[:10],
         "visit_count": Visit.objects.involving(code).count(),
-        "institutions": country.institutions.all(),
+        "institutions": Institution.objects.of_country(code),
         "commitment_counts": Commitment.objects.involving(code).count_by_status(),
         "overdue_count": Commitment.objects.involving(code).overdue().count(),
         "fulfilment_chart": fulfilment_chart(Commitment.objects.involving(code).made_and_kept_per_year()),

@@ -143,7 +143,11 @@ def test_the_template_workbook_is_the_one_kept_in_the_docs_and_imports_cleanly(a
     preview = upload(admin_client, response.content)
     assert preview.context["workbook"].problems == []
     assert confirm(admin_client, preview).status_code == 302
-    assert Memorandum.objects.get().parties.count() == 2
+    mou = Memorandum.objects.get(title="Example: MoU on medical education")
+    assert mou.parties.count() == 2
+    [(label, plan, _relation)] = mou.relations_both_ways()
+    assert (label, plan.title) == ("implemented by", "Example: work plan for 2026–2027")
+    assert Visit.objects.get().cities == ["Muscat", "Sohar"]
     assert Person.objects.get(name="Example Dean").institution.name == "Example College of Medicine (Oman)"
 
 

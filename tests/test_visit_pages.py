@@ -87,3 +87,16 @@ def test_the_visit_page_query_count_does_not_grow_with_rows(client, crowded, dja
     with django_assert_max_num_queries(23):
         response = client.get(crowded["forum"].get_absolute_url())
     assert response.status_code == 200
+
+
+def test_a_visit_in_several_cities_names_them_all_on_its_page_and_in_the_list(client, forum):
+    from django.utils import translation
+
+    forum.city = "Muscat|Salalah | Muscat"
+    forum.save()
+    assert forum.city == "Muscat | Salalah", "each city once, in the order given"
+
+    for page in (forum.get_absolute_url(), LIST):
+        assert "Muscat and Salalah" in client.get(page).content.decode()
+    with translation.override("ru"):
+        assert forum.cities_in_words == "Muscat и Salalah"

@@ -172,6 +172,7 @@ class InstitutionSerializer(RecordSerializer):
             "display_name",
             "alternative_names",
             "country",
+            "second_country",
             "kind",
             "parent",
             "children",

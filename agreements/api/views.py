@@ -189,7 +189,7 @@ class SectorViewSet(RecordViewSet):
 class InstitutionViewSet(RecordViewSet):
     """Ministries, universities, companies and other bodies, with their names in other languages."""
 
-    queryset = Institution.objects.select_related("country", "parent").prefetch_related(
+    queryset = Institution.objects.select_related("country", "second_country", "parent").prefetch_related(
         "alternative_names", "children", "people", "sources"
     )
     serializer_class = serializers.InstitutionSerializer

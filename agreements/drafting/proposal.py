@@ -287,7 +287,8 @@ def known_cities() -> dict[str, str]:
 
     return {
         latin(city): code
-        for city, code in Visit.objects.exclude(city="").values_list("city", "host_country__code").distinct()
+        for cities, code in Visit.objects.exclude(city="").values_list("city", "host_country__code").distinct()
+        for city in Visit.split_cities(cities)
         if latin(city)
     }
 

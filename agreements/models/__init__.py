@@ -1,8 +1,8 @@
 """The tracker's records, one module per aggregate: reference data, institutions and people,
 and the chain of visits, memoranda and commitments."""
 
+from ..languages import Language
 from .base import (
-    Language,
     SluggedModel,
     TrackerModel,
     TrackerQuerySet,

@@ -16,18 +16,6 @@ from .. import search
 from ..caching import data_changed
 from ..fuzzydates import fill_bounds
 
-
-class Language(models.TextChoices):
-    ENGLISH = "en", _("English")
-    RUSSIAN = "ru", _("Russian")
-    ARABIC = "ar", _("Arabic")
-    BELARUSIAN = "be", _("Belarusian")
-    SPANISH = "es", _("Spanish")
-    PERSIAN = "fa", _("Persian")
-    UZBEK = "uz", _("Uzbek")
-    LATIN = "la-Latn", _("Latin transliteration")
-
-
 # The languages a record's content is translated into, beside its original (in English): each
 # translated field `title` has a `title_ru` and a `title_ar` column.
 TRANSLATION_LANGUAGES = ("ru", "ar")

@@ -7,6 +7,7 @@ import dataclasses
 import datetime
 from collections import Counter
 
+from babel.lists import format_list
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
@@ -18,16 +19,17 @@ from reversion.models import Version
 
 from ..fuzzydates import FuzzyDate, FuzzyDateField, describe
 from ..history import decoded
+from ..languages import language_choices
 from .base import (
     BilateralQuerySet,
     ChainQuerySet,
-    Language,
     SluggedModel,
     SlugManager,
     TrackerModel,
     TranslatedContent,
     keeps_history,
     one_year_before,
+    reader_language,
     search_keys_field,
 )
 from .people import Institution, Person
@@ -153,6 +155,7 @@ class Visit(TranslatedContent, SluggedModel):
         PARLIAMENTARY = "parliamentary", _("parliamentary meeting")
         EXHIBITION = "exhibition", _("exhibition")
         OTHER = "other", _("other meeting")
+        NOT_GIVEN = "not-given", _("kind not given")
 
     class Status(models.TextChoices):
         PLANNED = "planned", pgettext_lazy("visit status", "planned")
@@ -162,7 +165,7 @@ class Visit(TranslatedContent, SluggedModel):
     title = models.CharField(_("title"), max_length=300)
     title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
     title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NOT_GIVEN)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.HELD)
     host_country = models.ForeignKey(
         Country, verbose_name=_("host country"), on_delete=models.PROTECT, related_name="visits_hosted"
@@ -170,7 +173,11 @@ class Visit(TranslatedContent, SluggedModel):
     guest_country = models.ForeignKey(
         Country, verbose_name=_("guest country"), on_delete=models.PROTECT, related_name="visits_made"
     )
-    city = models.CharField(_("city"), max_length=120, blank=True)
+    # A visit may take place in several cities: their names in one column, in the order given and
+    # separated by "|" (see `cities`), as text to show and search, never a key to join on.
+    city = models.CharField(
+        _("cities"), max_length=300, blank=True, help_text=_("One or more, separated by “|”: Minsk | Brest.")
+    )
     date = FuzzyDateField(_("date"))
     leader = models.ForeignKey(
         Person,
@@ -244,6 +251,26 @@ class Visit(TranslatedContent, SluggedModel):
     @property
     def date_in_words(self) -> str:
         return describe(self.date)
+
+    CITY_SEPARATOR = " | "
+
+    @staticmethod
+    def split_cities(text: str) -> list[str]:
+        """The cities of a "|"-separated text, each once, in their order."""
+        return list(dict.fromkeys(" ".join(city.split()) for city in text.split("|") if city.strip()))
+
+    @property
+    def cities(self) -> list[str]:
+        return self.split_cities(self.city)
+
+    @property
+    def cities_in_words(self) -> str:
+        """The cities as a list in the reader's language ("Minsk and Brest", "Минск и Брест")."""
+        return format_list(self.cities, locale=reader_language()) if self.city else ""
+
+    def prepare_for_write(self, taken_slugs=()) -> None:
+        self.city = self.CITY_SEPARATOR.join(self.cities)
+        super().prepare_for_write(taken_slugs)
 
     search_prefetches = (
         "institutions__alternative_names",
@@ -484,6 +511,7 @@ class MemorandumQuerySet(BilateralQuerySet):
         return self.select_related("country_a", "country_b", "visit").prefetch_related(
             "parties",
             models.Prefetch("signatories", queryset=Signatory.objects.select_related("institution", "person")),
+            models.Prefetch("outgoing_relations", queryset=MemorandumRelation.objects.select_related("target")),
             "sectors",
             "sources",
         )
@@ -522,7 +550,7 @@ class Memorandum(TranslatedContent, SluggedModel):
         _("original title"), max_length=300, blank=True, help_text=_("The title in the language it was signed in.")
     )
     original_title_language = models.CharField(
-        _("language of the original title"), max_length=8, choices=Language.choices, blank=True
+        _("language of the original title"), max_length=8, choices=language_choices, blank=True
     )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     kind_label = models.CharField(
@@ -798,7 +826,7 @@ class MemorandumRelationManager(models.Manager):
 
 @keeps_history()
 class MemorandumRelation(TrackerModel):
-    """A typed link: `source` follows / implements / amends / renews / supersedes `target`."""
+    """A typed link: `source` follows / implements / amends / renews / supersedes / extends `target`."""
 
     class Kind(models.TextChoices):
         FOLLOWS = "follows", _("follows")
@@ -806,6 +834,7 @@ class MemorandumRelation(TrackerModel):
         AMENDS = "amends", _("amends")
         RENEWS = "renews", _("renews")
         SUPERSEDES = "supersedes", _("supersedes")
+        EXTENDS = "extends", _("extends")
 
     INVERSE = {
         Kind.FOLLOWS: _("followed by"),
@@ -813,6 +842,7 @@ class MemorandumRelation(TrackerModel):
         Kind.AMENDS: _("amended by"),
         Kind.RENEWS: _("renewed by"),
         Kind.SUPERSEDES: _("superseded by"),
+        Kind.EXTENDS: _("extended by"),
     }
 
     source = models.ForeignKey(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from ..languages import language_choices
 from .base import (
-    Language,
     SluggedModel,
     SlugManager,
     TrackerModel,
@@ -34,7 +35,7 @@ class AlternativeName(TrackerModel):
         FORMER = "former", _("former name")
 
     name = models.CharField(_("name"), max_length=300)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    language = models.CharField(_("language"), max_length=8, choices=language_choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OFFICIAL)
 
     class Meta:
@@ -111,6 +112,11 @@ class NamedInLanguages:
 
 
 class InstitutionQuerySet(TrackerQuerySet):
+    def of_country(self, *codes: str) -> InstitutionQuerySet:
+        """Institutions of any of the countries (ISO codes), a joint body under either of its two."""
+        codes = [code.upper() for code in codes]
+        return self.filter(Q(country__code__in=codes) | Q(second_country__code__in=codes))
+
     def best_matches(self, text: str) -> InstitutionQuerySet:
         """Institutions named by `text`, the names most like it first (trigram similarity on
         PostgreSQL, which forgives a typing slip in the ordering; alphabetical elsewhere)."""
@@ -127,7 +133,7 @@ class InstitutionQuerySet(TrackerQuerySet):
         from .reference import count_subquery
 
         return (
-            self.select_related("country")
+            self.select_related("country", "second_country")
             .prefetch_related("alternative_names")
             .annotate(
                 memorandum_count=count_subquery(Memorandum.objects.filter(parties=OuterRef("pk"))),
@@ -140,7 +146,7 @@ class InstitutionQuerySet(TrackerQuerySet):
         """What the institution page shows, in a fixed number of queries."""
         from .chain import Commitment, Memorandum, Visit
 
-        return self.select_related("country", "parent").prefetch_related(
+        return self.select_related("country", "second_country", "parent").prefetch_related(
             "alternative_names",
             "children",
             "people__alternative_names",
@@ -184,6 +190,16 @@ class Institution(NamedInLanguages, SluggedModel):
     country = models.ForeignKey(
         Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="institutions"
     )
+    # A joint body of two countries (an intergovernmental commission) belongs to both.
+    second_country = models.ForeignKey(
+        Country,
+        verbose_name=_("second country"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="joint_institutions",
+        help_text=_("For a joint body of two countries, such as an intergovernmental commission: the other one."),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -204,9 +220,21 @@ class Institution(NamedInLanguages, SluggedModel):
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(second_country=F("country")), name="institution_countries_differ"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def countries(self) -> list[Country]:
+        """Its country, and the second one of a joint body."""
+        return [self.country, self.second_country] if self.second_country_id else [self.country]
+
+    def clean(self):
+        if self.second_country_id and self.second_country_id == self.country_id:
+            raise ValidationError({"second_country": _("The second country must differ from the first.")})
 
     def get_absolute_url(self) -> str:
         return reverse("agreements:institution-detail", args=[self.slug])

@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from ..fuzzydates import FuzzyDateField, describe
+from ..languages import language_choices
 from .base import (
-    Language,
     SluggedModel,
     SlugManager,
     TrackerModel,
@@ -311,7 +311,7 @@ class Source(TranslatedContent, SluggedModel):
     title_ru = models.CharField(_("title in Russian"), max_length=300, blank=True)
     title_ar = models.CharField(_("title in Arabic"), max_length=300, blank=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
-    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    language = models.CharField(_("language"), max_length=8, choices=language_choices)
     published = FuzzyDateField(_("published"))
     url = models.URLField(_("URL"), max_length=500, blank=True)
     reference = models.CharField(
