@@ -6,6 +6,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def give_administrators_the_new_permissions(apps, schema_editor):
+    """Administrators hold every permission (0004_roles); import jobs are newer than that migration.
+    No other role gets them: a job is seen by the editor who started it (ImportJobAdmin)."""
+    from importlib import import_module
+
+    import_module("agreements.migrations.0009_api_tokens").give_administrators_the_new_permissions(apps, schema_editor)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -43,4 +51,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'finished', 'failed'])), name='import_job_status_known'), models.CheckConstraint(condition=models.Q(('rows_done__lte', models.F('rows_total'))), name='import_job_rows_done')],
             },
         ),
+        migrations.RunPython(give_administrators_the_new_permissions, migrations.RunPython.noop),
     ]
