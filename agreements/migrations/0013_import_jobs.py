@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'import job',
                 'verbose_name_plural': 'import jobs',
                 'ordering': ['-created', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['queued', 'running', 'finished', 'failed'])), name='import_job_status_known'), models.CheckConstraint(condition=models.Q(('rows_done__lte', models.F('rows_total'))), name='import_job_rows_done')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('status', 'queued'), ('status', 'running'), ('status', 'finished'), ('status', 'failed'), _connector='OR'), name='import_job_status_known'), models.CheckConstraint(condition=models.Q(('rows_done__lte', models.F('rows_total'))), name='import_job_rows_done')],
             },
         ),
         migrations.RunPython(give_administrators_the_new_permissions, migrations.RunPython.noop),

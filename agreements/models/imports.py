@@ -100,7 +100,9 @@ class ImportJob(models.Model):
         ordering = ["-created", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "finished", "failed"]), name="import_job_status_known"
+                # ORs rather than IN: PostgreSQL writes an IN over text back differently after a dump and restore.
+                condition=Q(status="queued") | Q(status="running") | Q(status="finished") | Q(status="failed"),
+                name="import_job_status_known",
             ),
             models.CheckConstraint(condition=Q(rows_done__lte=models.F("rows_total")), name="import_job_rows_done"),
         ]
