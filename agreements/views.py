@@ -372,21 +372,30 @@ def country_detail(request, code: str):
     country = get_object_or_404(Country, code=code.upper())
     code = country.code.code
     partners_map = requested_map(request, QueryDict(f"country={code}"), crop=True)
-    context = {
+    context = cached("country-summary", lambda: country_summary(country), code) | {
         "map": partners_map["map"],
         "show_form": partners_map["show_form"],
         "country": country,
-        "partners": country.partners(),
         "memoranda": Memorandum.objects.involving(code).for_list().newest_first()[:10],
-        "memorandum_count": Memorandum.objects.involving(code).count(),
         "visits": Visit.objects.involving(code).for_list().newest_first()[:10],
-        "visit_count": Visit.objects.involving(code).count(),
         "institutions": Institution.objects.of_country(code),
-        "commitment_counts": Commitment.objects.involving(code).count_by_status(),
-        "overdue_count": Commitment.objects.involving(code).overdue().count(),
-        "fulfilment_chart": fulfilment_chart(Commitment.objects.involving(code).made_and_kept_per_year()),
     }
     return render(request, "agreements/country_detail.html", context)
+
+
+def country_summary(country: Country) -> dict:
+    """The country's figures over its whole history, counted in the database: its partners, its
+    memoranda and visits, its commitments by status, overdue, and made and kept per year."""
+    code = country.code.code
+    commitments = Commitment.objects.involving(code)
+    return {
+        "partners": country.partners(),
+        "memorandum_count": Memorandum.objects.involving(code).count(),
+        "visit_count": Visit.objects.involving(code).count(),
+        "commitment_counts": commitments.count_by_status(),
+        "overdue_count": commitments.overdue().count(),
+        "fulfilment_chart": fulfilment_chart(commitments.made_and_kept_per_year()),
+    }
 
 
 def pair_of(code: str, partner: str) -> tuple[Country, Country]:

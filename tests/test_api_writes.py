@@ -64,6 +64,19 @@ def test_an_editor_adds_a_memorandum_as_the_admin_would(chain, editor_api, edito
     assert "API" in version.revision.get_comment()
 
 
+def test_a_title_is_written_and_read_in_every_stored_language(chain, editor_api):
+    russian, arabic = "Меморандум о колледжах медсестёр", "مذكرة بشأن كليات التمريض"
+    created = post(editor_api, "memoranda", new_memorandum(title_ru=russian, title_ar=arabic)).json()
+    assert (created["title"], created["title_ru"], created["title_ar"]) == (
+        "Memorandum on nursing colleges",
+        russian,
+        arabic,
+    )
+    # Found by any language's text, as on the site.
+    found = editor_api.get(f"{API}/memoranda/", {"q": "медсестёр"}).json()
+    assert [record["url"] for record in found["results"]] == [created["url"]]
+
+
 def test_invalid_values_are_refused_field_by_field_with_the_models_messages(chain, editor_api):
     response = post(
         editor_api,

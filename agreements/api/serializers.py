@@ -31,6 +31,7 @@ from ..models import (
     Source,
     Visit,
 )
+from ..models.base import translation_names
 
 STORED_LANGUAGES = ("en", "ru", "ar")
 
@@ -49,6 +50,13 @@ def links_to(model, **kwargs) -> serializers.HyperlinkedRelatedField:
     return serializers.HyperlinkedRelatedField(
         view_name=detail_view(model), lookup_field=lookup_of(model), read_only=True, **kwargs
     )
+
+
+def with_translations(model, names: list[str]) -> list[str]:
+    """`names` with each of the model's translated texts followed by its translations:
+    title, title_ru, title_ar."""
+    translated = model.translated_fields
+    return [each for name in names for each in ((name, *translation_names(name)) if name in translated else (name,))]
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -190,17 +198,20 @@ class PersonSerializer(RecordSerializer):
 
     class Meta:
         model = Person
-        fields = [
-            "url",
-            "slug",
-            "name",
-            "display_name",
-            "alternative_names",
-            "title",
-            "institution",
-            "country",
-            "sources",
-        ]
+        fields = with_translations(
+            Person,
+            [
+                "url",
+                "slug",
+                "name",
+                "display_name",
+                "alternative_names",
+                "title",
+                "institution",
+                "country",
+                "sources",
+            ],
+        )
         extra_kwargs = {"slug": {"required": False}}
 
 
@@ -210,19 +221,22 @@ class SourceSerializer(RecordSerializer):
 
     class Meta:
         model = Source
-        fields = [
-            "url",
-            "slug",
-            "title",
-            "publisher",
-            "language",
-            "published",
-            "published_earliest",
-            "published_latest",
-            "url_of_source",
-            "reference",
-            "summary",
-        ]
+        fields = with_translations(
+            Source,
+            [
+                "url",
+                "slug",
+                "title",
+                "publisher",
+                "language",
+                "published",
+                "published_earliest",
+                "published_latest",
+                "url_of_source",
+                "reference",
+                "summary",
+            ],
+        )
         extra_kwargs = {"slug": {"required": False}}
 
     url_of_source = serializers.URLField(source="url", max_length=500, required=False, allow_blank=True)
@@ -252,29 +266,32 @@ class VisitSerializer(RecordSerializer):
 
     class Meta:
         model = Visit
-        fields = [
-            "url",
-            "slug",
-            "title",
-            "kind",
-            "status",
-            "host_country",
-            "guest_country",
-            "city",
-            "date",
-            "date_earliest",
-            "date_latest",
-            "leader",
-            "participants",
-            "people_met",
-            "institutions",
-            "sectors",
-            "summary",
-            "sources",
-            "memoranda",
-            "commitments",
-            "fulfilled_commitments",
-        ]
+        fields = with_translations(
+            Visit,
+            [
+                "url",
+                "slug",
+                "title",
+                "kind",
+                "status",
+                "host_country",
+                "guest_country",
+                "city",
+                "date",
+                "date_earliest",
+                "date_latest",
+                "leader",
+                "participants",
+                "people_met",
+                "institutions",
+                "sectors",
+                "summary",
+                "sources",
+                "memoranda",
+                "commitments",
+                "fulfilled_commitments",
+            ],
+        )
         extra_kwargs = {"slug": {"required": False}}
 
 
@@ -287,32 +304,35 @@ class MemorandumSerializer(RecordSerializer):
 
     class Meta:
         model = Memorandum
-        fields = [
-            "url",
-            "slug",
-            "title",
-            "kind",
-            "legally_binding",
-            "status",
-            "country_a",
-            "country_b",
-            "signatories",
-            "signed",
-            "signed_earliest",
-            "signed_latest",
-            "signed_at",
-            "visit",
-            "valid_until",
-            "valid_until_earliest",
-            "valid_until_latest",
-            "sectors",
-            "summary",
-            "sources",
-            "relations",
-            "commitments",
-            "fulfilled_commitments",
-            "dormant",
-        ]
+        fields = with_translations(
+            Memorandum,
+            [
+                "url",
+                "slug",
+                "title",
+                "kind",
+                "legally_binding",
+                "status",
+                "country_a",
+                "country_b",
+                "signatories",
+                "signed",
+                "signed_earliest",
+                "signed_latest",
+                "signed_at",
+                "visit",
+                "valid_until",
+                "valid_until_earliest",
+                "valid_until_latest",
+                "sectors",
+                "summary",
+                "sources",
+                "relations",
+                "commitments",
+                "fulfilled_commitments",
+                "dormant",
+            ],
+        )
         extra_kwargs = {"slug": {"required": False}}
 
     @extend_schema_field(RelationSerializer(many=True))
@@ -366,25 +386,28 @@ class CommitmentSerializer(RecordSerializer):
 
     class Meta:
         model = Commitment
-        fields = [
-            "url",
-            "slug",
-            "title",
-            "details",
-            "origin_visit",
-            "origin_memorandum",
-            "responsible_countries",
-            "responsible_institutions",
-            "due",
-            "due_earliest",
-            "due_latest",
-            "status",
-            "overdue",
-            "fulfilled_by_visit",
-            "fulfilled_by_memorandum",
-            "sectors",
-            "sources",
-        ]
+        fields = with_translations(
+            Commitment,
+            [
+                "url",
+                "slug",
+                "title",
+                "details",
+                "origin_visit",
+                "origin_memorandum",
+                "responsible_countries",
+                "responsible_institutions",
+                "due",
+                "due_earliest",
+                "due_latest",
+                "status",
+                "overdue",
+                "fulfilled_by_visit",
+                "fulfilled_by_memorandum",
+                "sectors",
+                "sources",
+            ],
+        )
         extra_kwargs = {"slug": {"required": False}}
 
     def get_overdue(self, commitment) -> bool:

@@ -11,7 +11,7 @@ from babel.lists import format_list
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Cast, Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -911,19 +911,9 @@ ONE_ORIGIN = _("A commitment comes from exactly one visit or one memorandum.")
 FULFILLER_NAMED = _("A fulfilled commitment names the visit or memorandum that fulfilled it.")
 
 
-# What `made_and_kept_counts()` counts per year: commitments made, kept, kept that had a due date,
+# What `made_and_kept_per_year()` counts per year: commitments made, kept, kept that had a due date,
 # and of those the ones kept within their due window (docs/glossary.md).
 PER_YEAR = ("made", "kept", "kept-dated", "kept-in-window")
-
-
-def per_year(rows) -> dict[str, Counter]:
-    """The (measure, year, number) rows of `made_and_kept_counts()` as a counter by year per
-    measure of PER_YEAR."""
-    counters = {measure: Counter() for measure in PER_YEAR}
-    for measure, year, n in rows:
-        if year and measure in counters:
-            counters[measure][int(year)] += n
-    return counters
 
 
 class CommitmentQuerySet(ChainQuerySet):
@@ -973,30 +963,30 @@ class CommitmentQuerySet(ChainQuerySet):
         year), in SQL; NULL when undated."""
         return Coalesce(ExtractYear("origin_visit__date_earliest"), ExtractYear("origin_memorandum__signed_earliest"))
 
-    def made_and_kept_counts(self) -> list[models.QuerySet]:
-        """Grouped counts, (measure, year, number) for each measure of PER_YEAR, to be read by
-        `per_year()` or joined to other counts in a UNION ALL; the year is text, NULL when undated.
-        A commitment is made in the year of its visit or memorandum, and kept in the year of what
-        kept it."""
-        made = self.order_by().values_list(Value("made"), Cast(self.year_made(), models.CharField()))
-        kept = self.order_by().filter(status=Commitment.Status.FULFILLED)
-        dated = kept.filter(due_latest__isnull=False)
-        in_window = dated.filter(self.kept_in_window())
-
-        def by_year_kept(measure: str, queryset) -> models.QuerySet:
-            return queryset.values_list(Value(measure), Cast(self.year_kept(), models.CharField()))
-
-        return [
-            made.annotate(n=Count("pk")),
-            by_year_kept("kept", kept).annotate(n=Count("pk")),
-            by_year_kept("kept-dated", dated).annotate(n=Count("pk")),
-            by_year_kept("kept-in-window", in_window).annotate(n=Count("pk")),
-        ]
-
     def made_and_kept_per_year(self) -> dict[str, Counter]:
-        """`per_year()` of the commitments, dated ones only, in one query."""
-        first, *others = self.made_and_kept_counts()
-        return per_year(first.union(*others, all=True))
+        """For each measure of PER_YEAR, the number of commitments by year, undated ones left out, in
+        one pass over the commitments grouped by the year made and the year kept. A commitment is
+        made in the year of its visit or memorandum, and kept in the year of what kept it."""
+        fulfilled = Q(status=Commitment.Status.FULFILLED)
+        rows = (
+            self.order_by()
+            .values_list(self.year_made(), self.year_kept())
+            .annotate(
+                made=Count("pk"),
+                kept=Count("pk", filter=fulfilled),
+                kept_dated=Count("pk", filter=fulfilled & Q(due_latest__isnull=False)),
+                kept_in_window=Count("pk", filter=self.kept_in_window()),
+            )
+        )
+        counters = {measure: Counter() for measure in PER_YEAR}
+        for made_in, kept_in, made, kept, kept_dated, kept_in_window in rows:
+            if made_in:
+                counters["made"][made_in] += made
+            if kept_in:
+                counters["kept"][kept_in] += kept
+                counters["kept-dated"][kept_in] += kept_dated
+                counters["kept-in-window"][kept_in] += kept_in_window
+        return counters
 
     @staticmethod
     def promised_on() -> Coalesce:
