@@ -5,6 +5,8 @@ Unicode isolates, which keep each value's own order without moving the text arou
 
 from __future__ import annotations
 
+import unicodedata
+
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
 
@@ -20,3 +22,10 @@ def isolate(text: object) -> str:
 
 def strip_isolates(text: str) -> str:
     return text.replace(FIRST_STRONG_ISOLATE, "").replace(POP_DIRECTIONAL_ISOLATE, "")
+
+
+def without_format_characters(text: str) -> str:
+    """`text` without the invisible characters that only steer its display (direction marks and
+    isolates, joiners, the byte-order mark): what a reader meant when they copied a value out of
+    a right-to-left line or a spreadsheet cell."""
+    return "".join(character for character in text if unicodedata.category(character) != "Cf")

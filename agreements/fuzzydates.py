@@ -31,6 +31,7 @@ from edtf import parse_edtf, struct_time_to_date
 from edtf.parser import edtf_exceptions
 from edtf.parser import parser_classes as edtf_classes
 
+from .bidi import without_format_characters
 from .search import LETTER_VARIANTS
 
 SEASONS = {
@@ -132,7 +133,7 @@ class FuzzyDate:
             return cls.parse(value.isoformat())
         if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
             return cls.parse(str(int(value)))  # a year typed into a number cell
-        text = " ".join(str(value or "").split())
+        text = " ".join(without_format_characters(str(value or "")).split())
         try:
             return cls.parse(text)
         except ValidationError as error:

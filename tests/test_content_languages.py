@@ -122,6 +122,14 @@ def test_a_persons_title_reads_in_the_readers_language_wherever_they_are_named(c
     assert f'<span class="meta">{title}</span>' in institution
 
 
+def test_a_persons_page_names_their_institution_in_the_readers_language(client, chain, minister):
+    client.cookies["django_language"] = "ru"
+    page = client.get(minister.get_absolute_url()).content.decode()
+    russian = "Министерство здравоохранения Республики Беларусь"
+    assert f"<bdi>{russian}</bdi> <span class=\"original-name\">(<bdi>{minister.institution.name}</bdi>)</span>" in page
+    assert f"<bdi>{russian}</bdi></a>\n</nav>" in page  # the breadcrumbs
+
+
 def test_an_untranslated_title_is_marked_as_the_original(client, chain, minister):
     client.cookies["django_language"] = "ru"
     omani = chain["state_visit"].participants.get()

@@ -7,7 +7,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agreements.fuzzydates import FuzzyDate, describe, parsed_edtf, words
+from agreements.fuzzydates import FORM_HELP, FuzzyDate, describe, parsed_edtf, words
 from agreements.models import Memorandum, Visit
 from tests import factories
 from tests.strategies import EDTF
@@ -229,6 +229,20 @@ def test_it_words_the_new_kinds_in_russian_and_arabic(edtf, russian, arabic):
 )
 def test_it_reads_dates_as_people_and_spreadsheets_write_them(typed, edtf):
     assert FuzzyDate.read(typed).edtf == edtf
+
+
+def test_an_example_copied_from_the_arabic_help_with_its_direction_marks_is_read():
+    with translation.override("ar"):
+        help_text = str(FORM_HELP)
+    # Each EDTF example is isolated left to right (U+2066 … U+2069); a reader's copy keeps the marks.
+    copied = re.findall("\u200f?\u2066[^\u2069]+\u2069", help_text)
+    assert len(copied) == 4
+    assert [FuzzyDate.read(example).edtf for example in copied] == [
+        "2019-02-18",
+        "2025-22",
+        "2024-08-26/2024-08-29",
+        "2025~",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -290,7 +290,9 @@ class PersonQuerySet(TrackerQuerySet):
     def for_detail(self) -> PersonQuerySet:
         """The person page's record with its institution, country, names and sources; its visits
         and signatures come from `visits_with_role()` and `signatures_made()`."""
-        return self.select_related("institution", "country").prefetch_related("alternative_names", "sources")
+        return self.select_related("institution", "country").prefetch_related(
+            "alternative_names", "institution__alternative_names", "sources"
+        )
 
 
 @keeps_history("alternative_names")
@@ -359,6 +361,7 @@ class Person(TranslatedContent, NamedInLanguages, SluggedModel):
         return (
             Signatory.objects.filter(person=self)
             .select_related("memorandum__country_a", "memorandum__country_b", "institution")
+            .prefetch_related("institution__alternative_names")
             .order_by(F("memorandum__signed_earliest").desc(nulls_last=True), "memorandum__title")
         )
 
