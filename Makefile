@@ -26,8 +26,11 @@ worker: venv
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}" $(VENV)/bin/celery -A cooperation worker \
 		--beat --schedule=$(VENV)/celerybeat-schedule --concurrency=2 --loglevel=INFO
 
+# The suite runs in as many processes as the machine has cores (pytest-xdist), each with its own
+# test database; TEST_PROCESSES=0 runs it in this process alone.
+TEST_PROCESSES ?= auto
 test: venv
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest --numprocesses=$(TEST_PROCESSES) $(PYTEST_ARGS)
 
 # axe-core, which tests/test_accessibility.py runs in the browser over every page: from npm into
 # .ci/node/ (git-ignored; nothing from it is shipped). Without it those tests are skipped locally.
