@@ -380,7 +380,8 @@ def country_detail(request, code: str):
         "visits": Visit.objects.involving(code).for_list().newest_first()[:10],
         "institutions": Institution.objects.of_country(code),
     }
-    return render(request, "agreements/country_detail.html", context)
+    status = 400 if partners_map["show_form"].errors else 200
+    return render(request, "agreements/country_detail.html", context, status=status)
 
 
 def country_summary(country: Country) -> dict:

@@ -126,7 +126,7 @@ def test_a_persons_page_names_their_institution_in_the_readers_language(client, 
     client.cookies["django_language"] = "ru"
     page = client.get(minister.get_absolute_url()).content.decode()
     russian = "Министерство здравоохранения Республики Беларусь"
-    assert f"<bdi>{russian}</bdi> <span class=\"original-name\">(<bdi>{minister.institution.name}</bdi>)</span>" in page
+    assert f'<bdi>{russian}</bdi> <span class="original-name">(<bdi>{minister.institution.name}</bdi>)</span>' in page
     assert f"<bdi>{russian}</bdi></a>\n</nav>" in page  # the breadcrumbs
 
 

@@ -26,6 +26,15 @@ def test_a_country_pages_figures_follow_a_new_memorandum(client, chain):
     assert memoranda_shown() == "3"
 
 
+def test_an_unknown_map_measure_on_a_country_page_is_named(client, chain):
+    response = client.get("/countries/BY/?show=zz")
+    assert response.status_code == 400
+    assert (
+        '<p class="field__error" role="alert">Select a valid choice. zz is not one of the available choices.</p>'
+        in (response.content.decode())
+    )
+
+
 def test_an_unknown_country_is_not_found(client, chain):
     assert client.get("/countries/XX/").status_code == 404
     assert client.get("/countries/BY/XX/").status_code == 404
