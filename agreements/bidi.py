@@ -20,10 +20,6 @@ def isolate(text: object) -> str:
     return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
 
 
-def strip_isolates(text: str) -> str:
-    return text.replace(FIRST_STRONG_ISOLATE, "").replace(POP_DIRECTIONAL_ISOLATE, "")
-
-
 def without_format_characters(text: str) -> str:
     """`text` without the invisible characters that only steer its display (direction marks and
     isolates, joiners, the byte-order mark): what a reader meant when they copied a value out of

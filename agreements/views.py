@@ -292,7 +292,9 @@ def person_detail(request, slug: str):
 
 @browse_required
 def sector_list(request):
-    return render(request, "agreements/sector_list.html", {"sectors": Sector.objects.tree()})
+    # Counting each sector's records scans the archive's links: kept until the records change.
+    sectors = cached("sector-tree", lambda: Sector.objects.tree())
+    return render(request, "agreements/sector_list.html", {"sectors": sectors})
 
 
 SECTOR_RECORDS_SHOWN = 10  # of each kind; the rest are on the lists filtered by the sector

@@ -69,14 +69,21 @@ def test_visit_and_memorandum_pages_link_to_the_people_named(client, chain):
 
 
 def test_the_sector_list_is_a_tree_counting_records_below_each_sector(client, chain, django_assert_max_num_queries):
-    # 4 for the signed-in user, then 1 every sector with its records counted.
-    with django_assert_max_num_queries(5):
+    # 4 for the signed-in user, 1 the data version, then 1 every sector with its records counted
+    # (kept in the cache until the records change).
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("agreements:sector-list"))
     sectors = response.context["sectors"]
     assert [(s.slug, s.depth) for s in sectors] == [("healthcare", 0), ("oncology", 1), ("trade", 0)]
     health = sectors[0]
     # Both memoranda (one in oncology, below it), each once, and the two visits.
     assert (health.memorandum_count, health.visit_count) == (2, 2)
+    factories.MemorandumFactory(country_a=chain["belarus"], country_b=chain["oman"]).sectors.set([chain["oncology"]])
+    with django_assert_max_num_queries(6):
+        health = client.get(reverse("agreements:sector-list")).context["sectors"][0]
+    assert health.memorandum_count == 3
+    with django_assert_max_num_queries(5):
+        client.get(reverse("agreements:sector-list"))
 
 
 def test_a_sector_page_shows_its_children_and_the_records_in_it(client, crowded, django_assert_max_num_queries):

@@ -8,7 +8,7 @@ import re
 import openpyxl
 import pytest
 
-from agreements.bidi import strip_isolates
+from agreements.bidi import without_format_characters
 from tests import factories
 from tests.test_exports import content
 
@@ -42,7 +42,7 @@ def test_a_russian_report_of_oncology_with_oman_has_no_slug_or_code(client, chai
     assert row["Вид"] == "меморандум о взаимопонимании"
     assert row["Первая страна"] == "Беларусь"
     assert row["Вторая страна"] == "Оман"
-    assert strip_isolates(row["Подписавшие учреждения"]).split("; ") == [
+    assert without_format_characters(row["Подписавшие учреждения"]).split("; ") == [
         "РНПЦ онкологии и медицинской радиологии",
         "Sultan Qaboos Comprehensive Cancer Care and Research Centre",
     ]
@@ -134,7 +134,7 @@ def test_the_csv_report_describes_itself_then_lists_the_records(client, chain):
     lines = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     blank = lines.index([])
     description = dict(lines[:blank])
-    assert strip_isolates(description["Фильтры"]) == "Отрасль: Онкология; Страна: Оман"
+    assert without_format_characters(description["Фильтры"]) == "Отрасль: Онкология; Страна: Оман"
     header, *records = lines[blank + 1 :]
     assert header[:3] == ["Заголовок", "Вид", "Статус"]
     assert len(records) == 1 and records[0][3] == "Беларусь"
