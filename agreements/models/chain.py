@@ -69,12 +69,14 @@ class VisitQuerySet(BilateralQuerySet):
         )
 
     def for_list(self, today: datetime.date | None = None) -> VisitQuerySet:
-        """The visit list: countries and leader joined, sectors prefetched, commitments counted."""
+        """The visit list: countries and leader joined, sectors prefetched, commitments counted (in a
+        subquery: a count over a join would group the whole list, its keys' query too)."""
+        made = Commitment.objects.filter(origin_visit=OuterRef("pk"))
         overdue = Commitment.objects.overdue(today).filter(origin_visit=OuterRef("pk"))
         return (
             self.select_related("host_country", "guest_country", "leader")
             .prefetch_related("sectors")
-            .annotate(commitment_count=Count("commitments"), has_overdue=Exists(overdue))
+            .annotate(commitment_count=count_subquery(made), has_overdue=Exists(overdue))
         )
 
     def for_export(self) -> VisitQuerySet:
