@@ -31,6 +31,7 @@ from .filters import CommitmentFilter, InForceOnForm, InstitutionFilter, Memoran
 from .formats import SafeCSV, SafeXLSX, csv_lines
 from .fuzzydates import describe
 from .models import Commitment, Country, Institution, Memorandum, Person, Sector, Source, Visit
+from .models.base import rows_by_keys
 from .overview import fulfilment_chart, overview_figures
 from .reports import MapReport, Report
 from .resources import CommitmentResource, MemorandumResource, VisitResource
@@ -55,17 +56,12 @@ class CountedPaginator(Paginator):
 
 
 class KeyedPaginator(CountedPaginator):
-    """A list's paginator that reads the keys of a page from the filtered, ordered list alone, then
-    those rows only, with what `for_list()` joins and annotates. In one query PostgreSQL works out
-    the annotations (dormancy, overdue commitments) for every row it ranks or skips: a search, or
-    a deep page, then costs seconds at archive scale (docs/benchmarks.md)."""
+    """A list's paginator that reads a page's keys first, then those rows (`rows_by_keys`)."""
 
     def page(self, number):
         number = self.validate_number(number)
         start = (number - 1) * self.per_page
-        keys = list(self.object_list.values_list("pk", flat=True)[start : start + self.per_page])
-        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        return self._get_page(rows_by_keys(self.object_list, start, start + self.per_page), number, self)
 
 
 def requested_page(request, paginator: Paginator) -> tuple:

@@ -171,10 +171,10 @@ def test_cursors_walk_the_whole_list_once(crowded, viewer_api):
 
 def test_a_list_reads_a_fixed_number_of_queries(crowded, viewer_api, django_assert_num_queries):
     # The token with its user, and its last use written down; the user's and its groups'
-    # permissions (may they browse?); the memoranda with their countries, visit, dormancy and
-    # overdue commitments; then one query per prefetched relation: sectors, sources, commitments
-    # made, commitments kept, signatories, relations named, relations naming it.
-    with django_assert_num_queries(12):
+    # permissions (may they browse?); the page's keys, then those memoranda with their countries,
+    # visit, dormancy and overdue commitments; then one query per prefetched relation: sectors,
+    # sources, commitments made, commitments kept, signatories, relations named, relations naming it.
+    with django_assert_num_queries(13):
         records = results(viewer_api.get(f"{API}/memoranda/", {"page_size": 200}))
     assert len(records) == 32
 

@@ -15,6 +15,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ..models.base import rows_by_keys
+
 SALT = "agreements.api.cursor"
 MAX_PAGE_SIZE = 200
 
@@ -45,7 +47,7 @@ class ListCursorPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.start, self.size = self.position(request), self.page_size(request)
-        rows = list(queryset[self.start : self.start + self.size + 1])
+        rows = rows_by_keys(queryset, self.start, self.start + self.size + 1)
         self.has_next = len(rows) > self.size
         return rows[: self.size]
 

@@ -148,6 +148,17 @@ class TrackerQuerySet(models.QuerySet):
         return count
 
 
+def rows_by_keys(queryset: models.QuerySet, start: int, stop: int) -> list[models.Model]:
+    """The records from `start` to `stop` of `queryset`, in its order, in two queries: their keys
+    from the filtered, ordered list alone, then those rows with what the queryset joins and
+    annotates. In one query PostgreSQL works out the joins and annotations (dormancy, overdue
+    commitments) for every row it ranks or skips: a search, a filter through the sectors or a deep
+    page then costs seconds at archive scale (docs/benchmarks.md)."""
+    keys = list(queryset.values_list("pk", flat=True)[start:stop])
+    rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
+    return [rows[key] for key in keys if key in rows]
+
+
 def search_keys_field() -> models.TextField:
     """The column a searchable record keeps its search keys in (see `agreements.search`)."""
     return models.TextField(
