@@ -77,6 +77,14 @@ def test_a_title_is_written_and_read_in_every_stored_language(chain, editor_api)
     assert [record["url"] for record in found["results"]] == [created["url"]]
 
 
+@pytest.mark.parametrize("code", ["2²", "12", "ZZ", "Б1"])
+def test_a_country_is_added_only_by_a_known_iso_code(chain, editor_api, code):
+    response = post(editor_api, "countries", {"code": code})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"code": [f'"{code}" is not a valid choice.']}
+    assert post(editor_api, "countries", {"code": " cu "}).status_code == 201
+
+
 def test_invalid_values_are_refused_field_by_field_with_the_models_messages(chain, editor_api):
     response = post(
         editor_api,

@@ -9,10 +9,12 @@ Writes go through the model's own path: `validate()` runs the model's `full_clea
 from __future__ import annotations
 
 import copy
+import re
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
+from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -135,7 +137,14 @@ class CountrySerializer(RecordSerializer):
         return names
 
     def validate_code(self, value: str) -> str:
-        return value.strip().upper()
+        """An ISO 3166-1 alpha-2 code the tracker knows (two ASCII letters: django-countries reads a
+        code of digits as a numeric one, and fails on other digits such as "²")."""
+        code = value.strip().upper()
+        if not re.fullmatch("[A-Z]{2}", code) or not countries.alpha2(code):
+            raise serializers.ValidationError(
+                serializers.ChoiceField.default_error_messages["invalid_choice"].format(input=value)
+            )
+        return code
 
 
 class SectorSerializer(RecordSerializer):
