@@ -1,12 +1,13 @@
 """Several processes, one archive: a real gunicorn with three workers, with each worker's own cache
 and with a cache they share. A delete, an import and an edit are sent to the site; the lists, the
-overview and the dossiers are then read at once from every worker, and every answer must be
+overview, the dossiers and the API's list are then read at once from every worker, and every answer must be
 correct for the records as they now are: no server error, no stale value, whichever worker had
 cached what before."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -132,7 +133,11 @@ def site(request, archive, tmp_path):
 
 MEMORANDA_BY_OM = "/memoranda/?" + urlencode({"country": "OM", "sector": "oncology"})
 PAGE_2 = "/memoranda/?" + urlencode({"country": "OM", "sector": "oncology", "page": "2"})
-PAGES = ["/memoranda/", MEMORANDA_BY_OM, PAGE_2, "/", "/countries/BY/", "/countries/BY/OM/", "/memoranda/onc-20/"]
+API_LIST = "/api/v1/memoranda/?" + urlencode({"country": "OM", "sector": "oncology", "page_size": "50"})
+PAGES = [
+    *("/memoranda/", MEMORANDA_BY_OM, PAGE_2, "/", "/countries/BY/", "/countries/BY/OM/", "/memoranda/onc-20/"),
+    API_LIST,
+]
 
 
 def memoranda_counted(page: str) -> list[int]:
@@ -155,6 +160,9 @@ def read_everywhere(site: Site, *, expect_total: int, present: list[str], absent
             if path in ("/memoranda/", MEMORANDA_BY_OM, PAGE_2, "/countries/BY/OM/"):
                 shown = re.findall(r"Oncology memorandum \d\d[^<]*", page)
                 assert not [title for title in shown if any(title.startswith(gone) for gone in absent)], path
+            if path == API_LIST:
+                listed = [record["title"] for record in json.loads(page)["results"]]
+                assert len(listed) == expect_total and set(present) <= set(listed), (path, listed)
             if path == "/memoranda/onc-20/":
                 assert all(title in page for title in present if title.startswith("Oncology memorandum 20")), path
         workers |= set(site.workers_that_served("GET", path)[served_before:])

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import copy
 import re
+from urllib.parse import quote
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils import translation
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
 from ..fuzzydates import FuzzyDateField, describe
@@ -47,11 +48,33 @@ def lookup_of(model) -> str:
     return {Country: "code", MemorandumRelation: "pk"}.get(model, "slug")
 
 
-def links_to(model, **kwargs) -> serializers.HyperlinkedRelatedField:
+def record_address(context: dict, view_name: str, key) -> str:
+    """The address of the record named `key` at `view_name`. The router puts a record at its list's
+    address followed by its key, so each list's address is reversed once per answer, not once per
+    link: reversing every link took most of the time a page of memoranda was read in."""
+    lists = context.setdefault("list_addresses", {})
+    if view_name not in lists:
+        lists[view_name] = context["request"].build_absolute_uri(reverse(view_name.replace("-detail", "-list")))
+    return f"{lists[view_name]}{quote(str(key), safe='')}/"
+
+
+class ByRecordAddress:
+    def get_url(self, obj, view_name, request, format):
+        key = getattr(obj, self.lookup_field)
+        return None if key in (None, "") else record_address(self.context, view_name, key)
+
+
+class RecordLink(ByRecordAddress, serializers.HyperlinkedRelatedField):
+    """A link to another record."""
+
+
+class RecordIdentity(ByRecordAddress, serializers.HyperlinkedIdentityField):
+    """The record's own address."""
+
+
+def links_to(model, **kwargs) -> RecordLink:
     """Read-only links to records of `model` (another side of a relation)."""
-    return serializers.HyperlinkedRelatedField(
-        view_name=detail_view(model), lookup_field=lookup_of(model), read_only=True, **kwargs
-    )
+    return RecordLink(view_name=detail_view(model), lookup_field=lookup_of(model), read_only=True, **kwargs)
 
 
 def with_translations(model, names: list[str]) -> list[str]:
@@ -74,6 +97,8 @@ class RecordSerializer(serializers.HyperlinkedModelSerializer):
     bounds and words, and the model's own validation."""
 
     url_field_name = "url"
+    serializer_related_field = RecordLink
+    serializer_url_field = RecordIdentity
 
     def build_relational_field(self, field_name, relation_info):
         field_class, kwargs = super().build_relational_field(field_name, relation_info)
@@ -82,7 +107,7 @@ class RecordSerializer(serializers.HyperlinkedModelSerializer):
         return field_class, kwargs
 
     def build_url_field(self, field_name, model_class):
-        return serializers.HyperlinkedIdentityField, {
+        return self.serializer_url_field, {
             "view_name": detail_view(model_class),
             "lookup_field": lookup_of(model_class),
         }
@@ -226,7 +251,7 @@ class PersonSerializer(RecordSerializer):
 
 class SourceSerializer(RecordSerializer):
     # The source's own field `url` is its address on the web, given here as `url_of_source`.
-    url = serializers.HyperlinkedIdentityField(view_name=detail_view(Source), lookup_field="slug")
+    url = RecordIdentity(view_name=detail_view(Source), lookup_field="slug")
 
     class Meta:
         model = Source
@@ -347,14 +372,9 @@ class MemorandumSerializer(RecordSerializer):
     @extend_schema_field(RelationSerializer(many=True))
     def get_relations(self, memorandum) -> list[dict]:
         """The memoranda this one names, then those naming it (read from the prefetched relations)."""
-        request = self.context.get("request")
 
         def link(record) -> str:
-            return reverse(
-                detail_view(type(record)),
-                kwargs={lookup_of(type(record)): getattr(record, lookup_of(type(record)))},
-                request=request,
-            )
+            return record_address(self.context, detail_view(type(record)), getattr(record, lookup_of(type(record))))
 
         named = [
             {

@@ -4,15 +4,23 @@ Reading a record gives its ETag, a digest of the record and its parts as stored;
 delete must send it back in If-Match, and is refused (412) if the record changed since, as the
 admin refuses to overwrite someone else's change. Every write is a revision in the history, with
 its user.
+
+What a read answers (a page of a list, a record with its ETag) is kept in the cache until the
+records change, as the site's figures are (`caching.cached`): by its address, the reader's
+language and the day, since a commitment's "overdue" and a memorandum's "dormant" depend on it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import django_filters
 import reversion
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -20,6 +28,7 @@ from rest_framework import viewsets
 from rest_framework.response import Response
 
 from .. import filters, history
+from ..caching import cached
 from ..models import (
     Commitment,
     Country,
@@ -93,6 +102,12 @@ class SourceSearch(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
+def links(name: str, model, *keys: str) -> Prefetch:
+    """Prefetch the records at the other side of `name` only as far as a link to them needs: their
+    slugs (and the keys that tie them back)."""
+    return Prefetch(name, queryset=model.objects.only("slug", *keys))
+
+
 @extend_schema_view(
     update=extend_schema(parameters=[IF_MATCH]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
@@ -119,8 +134,27 @@ class RecordViewSet(viewsets.ModelViewSet):
         response["ETag"] = etag_of(record)
         return response
 
+    def list(self, request, *args, **kwargs):
+        return self.read_once(lambda: super(RecordViewSet, self).list(request, *args, **kwargs))
+
     def retrieve(self, request, *args, **kwargs):
-        return self.answer(self.get_object())
+        return self.read_once(lambda: self.answer(self.get_object()))
+
+    def read_once(self, read: Callable[[], Response]) -> HttpResponse:
+        """`read()`'s answer, rendered, with its ETag: from the cache while the records are unchanged."""
+        renderer = self.request.accepted_renderer
+
+        def rendered() -> tuple[bytes, str | None]:
+            response = read()
+            content = renderer.render(response.data, self.request.accepted_media_type, self.get_renderer_context())
+            return content, response.get("ETag")
+
+        key = (self.request.build_absolute_uri(), self.request.accepted_media_type, timezone.localdate())
+        content, etag = cached("api-read", rendered, *key)
+        response = HttpResponse(content, content_type=renderer.media_type)
+        if etag:
+            response["ETag"] = etag
+        return response
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -232,12 +266,27 @@ class MemorandumViewSet(RecordViewSet):
 
     def get_queryset(self):
         return Memorandum.objects.for_list().prefetch_related(
-            "sources",
-            "commitments",
-            "fulfilled_commitments",
-            Prefetch("signatories", queryset=Signatory.objects.select_related("institution", "person")),
-            Prefetch("outgoing_relations", queryset=MemorandumRelation.objects.select_related("target")),
-            Prefetch("incoming_relations", queryset=MemorandumRelation.objects.select_related("source")),
+            links("sources", Source),
+            links("commitments", Commitment, "origin_memorandum"),
+            links("fulfilled_commitments", Commitment, "fulfilled_by_memorandum"),
+            Prefetch(
+                "signatories",
+                queryset=Signatory.objects.select_related("institution", "person").only(
+                    "memorandum", "institution__slug", "person__slug"
+                ),
+            ),
+            Prefetch(
+                "outgoing_relations",
+                queryset=MemorandumRelation.objects.select_related("target").only(
+                    "source", "kind", "note", "target__slug"
+                ),
+            ),
+            Prefetch(
+                "incoming_relations",
+                queryset=MemorandumRelation.objects.select_related("source").only(
+                    "target", "kind", "note", "source__slug"
+                ),
+            ),
         )
 
 
