@@ -254,7 +254,13 @@ class VisitViewSet(RecordViewSet):
 
     def get_queryset(self):
         return Visit.objects.for_list().prefetch_related(
-            "participants", "people_met", "institutions", "sources", "memoranda", "commitments", "fulfilled_commitments"
+            links("participants", Person),
+            links("people_met", Person),
+            links("institutions", Institution),
+            links("sources", Source),
+            links("memoranda", Memorandum, "visit"),
+            links("commitments", Commitment, "origin_visit"),
+            links("fulfilled_commitments", Commitment, "fulfilled_by_visit"),
         )
 
 
@@ -297,8 +303,13 @@ class CommitmentViewSet(RecordViewSet):
     filterset_class = filters.CommitmentFilter
 
     def get_queryset(self):
-        return Commitment.objects.for_list().prefetch_related(
-            "responsible_countries", "responsible_institutions", "sectors", "sources"
+        return Commitment.objects.select_related(
+            "origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"
+        ).prefetch_related(
+            "responsible_countries",
+            links("responsible_institutions", Institution),
+            links("sectors", Sector),
+            links("sources", Source),
         )
 
 
