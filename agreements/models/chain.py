@@ -228,6 +228,9 @@ class Visit(TranslatedContent, SluggedModel):
             models.Index(fields=["title", "id"], name="visit_by_title"),
             models.Index(fields=["kind"], name="visit_kind"),
             models.Index(fields=["status", "date_latest"], name="visit_status_date"),
+            # A pair's visits after a day: a memorandum's dormancy (a later visit between its
+            # countries) and the pair dossier.
+            models.Index(fields=["host_country", "guest_country", "date_earliest"], name="visit_pair_date"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(host_country=F("guest_country")), name="visit_countries_differ"),
