@@ -290,6 +290,8 @@ def choose_pages(args, client) -> tuple[list[Page], dict]:
         Page("API memoranda", "/api/v1/memoranda/"),
         Page("API memoranda, sector + country", f"/api/v1/memoranda/?{filtered}"),
         Page("API memorandum", f"/api/v1/memoranda/{memorandum.slug}/"),
+        Page("API visits", "/api/v1/visits/"),
+        Page("API commitments, overdue", "/api/v1/commitments/?overdue=on"),
         Page("Admin changelist, same filter", f"/admin/agreements/memorandum/?{admin_filter}", kind="admin"),
     ]
     response = client.get("/memoranda/")
