@@ -59,6 +59,8 @@ def record_address(context: dict, view_name: str, key) -> str:
 
 
 class ByRecordAddress:
+    """A hyperlink field whose address is built by `record_address`."""
+
     def get_url(self, obj, view_name, request, format):
         key = getattr(obj, self.lookup_field)
         return None if key in (None, "") else record_address(self.context, view_name, key)
