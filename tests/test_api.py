@@ -175,10 +175,8 @@ def test_a_list_reads_a_fixed_number_of_queries_then_only_the_cache_until_the_re
     page = f"{API}/memoranda/?page_size=200"
     # The token with its user, and its last use written down; the user's and its groups'
     # permissions (may they browse?); the data version; the page's keys, then those memoranda with
-    # their countries, visit, dormancy and overdue commitments; then one query per prefetched
-    # relation: sectors, sources, commitments made, commitments kept, signatories, relations named,
-    # relations naming it.
-    with django_assert_num_queries(14):
+    # their countries, visit, dormancy and the keys of every record they link to.
+    with django_assert_num_queries(7):
         first = viewer_api.get(page)
     assert len(results(first)) == 32
     # Read again, the same answer comes from the cache: only the reader and the data version are read.

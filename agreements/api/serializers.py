@@ -1,6 +1,9 @@
 """The records as JSON: their own fields, links (URLs) to the records along the chain, fuzzy dates
 as EDTF with their bounds and words, names in every language kept.
 
+A record's links to many others are read as those records' keys in the query that reads the record
+(`RecordSerializer.keys_to_read`), so a page of any size takes the same few queries.
+
 Writes go through the model's own path: `validate()` runs the model's `full_clean()` (its
 `clean()` rules and named database constraints, the admin's and the import's messages), then
 `save()` fills slugs, date bounds and search keys (`TrackerModel.prepare_for_write`).
@@ -9,17 +12,21 @@ Writes go through the model's own path: `validate()` runs the model's `full_clea
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from urllib.parse import quote
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, JSONField, OuterRef, Q, Subquery
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import translation
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.settings import api_settings
 
 from ..fuzzydates import FuzzyDateField, describe
@@ -31,6 +38,7 @@ from ..models import (
     MemorandumRelation,
     Person,
     Sector,
+    Signatory,
     Source,
     Visit,
 )
@@ -58,16 +66,62 @@ def record_address(context: dict, view_name: str, key) -> str:
     return f"{lists[view_name]}{quote(str(key), safe='')}/"
 
 
+class KeyList(Subquery):
+    """The values of a one-column queryset (its column named `value`), in the queryset's order, as
+    a JSON list ([] for none): a page of records reads what each of them links to in its own query."""
+
+    template = "(SELECT %(aggregate)s FROM (%(subquery)s) AS listed)"
+    output_field = JSONField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # SQLite keeps a JSON object from the subquery as text, which json() reads as JSON again.
+        value = "JSON(listed.value)" if isinstance(self.query.output_field, JSONField) else "listed.value"
+        return super().as_sql(compiler, connection, aggregate=f"JSON_GROUP_ARRAY({value})", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        aggregate = "COALESCE(JSONB_AGG(listed.value), '[]'::jsonb)"
+        return super().as_sql(compiler, connection, aggregate=aggregate, **extra_context)
+
+
+def keys_name(relation: str) -> str:
+    """The annotation holding the keys of the records at the other side of `relation`."""
+    return f"{relation}_keys"
+
+
+def keys_of(model, relation: str) -> KeyList:
+    """The keys (`lookup_of`) of the records at the other side of `model`'s to-many `relation`, in
+    their model's order (then by primary key, so that equals keep their order from one read to the next)."""
+    field = model._meta.get_field(relation)
+    related = field.related_model
+    back = field.related_query_name() if field.concrete else field.field.name
+    records = related._default_manager.filter(**{back: OuterRef("pk")}).order_by(*related._meta.ordering, "pk")
+    return KeyList(records.values(value=F(lookup_of(related))))
+
+
 class ByRecordAddress:
-    """A hyperlink field whose address is built by `record_address`."""
+    """A hyperlink field whose address is built by `record_address`, from a record or from its key
+    as the records' queryset read it (`keys_of`)."""
 
     def get_url(self, obj, view_name, request, format):
-        key = getattr(obj, self.lookup_field)
+        key = obj if isinstance(obj, str | int) else getattr(obj, self.lookup_field)
         return None if key in (None, "") else record_address(self.context, view_name, key)
 
 
+class RecordLinks(serializers.ManyRelatedField):
+    """Links to the records at the other side of a to-many relation, from the keys the records'
+    queryset read with them (`RecordSerializer.keys_to_read`); written as the relation itself."""
+
+    def get_attribute(self, instance):
+        return getattr(instance, keys_name(self.source))
+
+
 class RecordLink(ByRecordAddress, serializers.HyperlinkedRelatedField):
-    """A link to another record."""
+    """A link to another record; many of them are `RecordLinks`."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        many = {key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS}
+        return RecordLinks(child_relation=cls(*args, **kwargs), **many)
 
 
 class RecordIdentity(ByRecordAddress, serializers.HyperlinkedIdentityField):
@@ -113,6 +167,17 @@ class RecordSerializer(serializers.HyperlinkedModelSerializer):
             "view_name": detail_view(model_class),
             "lookup_field": lookup_of(model_class),
         }
+
+    @classmethod
+    def keys_to_read(cls) -> dict[str, KeyList]:
+        """The annotations the records' queryset needs for this serializer: the keys of the records
+        at the other side of each to-many link."""
+        return {keys_name(relation): keys_of(cls.Meta.model, relation) for relation in cls.to_many_links()}
+
+    @classmethod
+    @functools.cache
+    def to_many_links(cls) -> tuple[str, ...]:
+        return tuple(field.source for field in cls().fields.values() if isinstance(field, RecordLinks))
 
     def get_fields(self):
         fields = super().get_fields()
@@ -332,7 +397,7 @@ class VisitSerializer(RecordSerializer):
 
 
 class MemorandumSerializer(RecordSerializer):
-    signatories = SignatorySerializer(many=True, read_only=True)
+    signatories = SignatorySerializer(many=True, read_only=True, source=keys_name("signatories"))
     relations = serializers.SerializerMethodField()
     commitments = links_to(Commitment, many=True, help_text="Commitments the memorandum made.")
     fulfilled_commitments = links_to(Commitment, many=True, help_text="Commitments the memorandum kept.")
@@ -371,36 +436,40 @@ class MemorandumSerializer(RecordSerializer):
         )
         extra_kwargs = {"slug": {"required": False}}
 
+    @classmethod
+    def keys_to_read(cls) -> dict[str, KeyList]:
+        signatories = Signatory.objects.filter(memorandum=OuterRef("pk")).order_by("pk")
+        either_side = Q(source=OuterRef("pk")) | Q(target=OuterRef("pk"))
+        relations = MemorandumRelation.objects.filter(either_side).order_by("pk")
+        return super().keys_to_read() | {
+            keys_name("signatories"): KeyList(
+                signatories.values(value=JSONObject(institution="institution__slug", person="person__slug"))
+            ),
+            keys_name("relations"): KeyList(
+                relations.values(
+                    value=JSONObject(pk="pk", kind="kind", note="note", source="source__slug", target="target__slug")
+                )
+            ),
+        }
+
     @extend_schema_field(RelationSerializer(many=True))
     def get_relations(self, memorandum) -> list[dict]:
-        """The memoranda this one names, then those naming it (read from the prefetched relations)."""
-
-        def link(record) -> str:
-            return record_address(self.context, detail_view(type(record)), getattr(record, lookup_of(type(record))))
-
-        named = [
+        """The memoranda this one names, then those naming it."""
+        relations = getattr(memorandum, keys_name("relations"))
+        labels = {"outgoing": dict(MemorandumRelation.Kind.choices), "incoming": MemorandumRelation.INVERSE}
+        return [
             {
-                "url": link(r),
-                "kind": r.kind,
-                "label": r.get_kind_display(),
-                "direction": "outgoing",
-                "memorandum": link(r.target),
-                "note": r.note,
+                "url": record_address(self.context, detail_view(MemorandumRelation), r["pk"]),
+                "kind": r["kind"],
+                "label": labels[direction][r["kind"]],
+                "direction": direction,
+                "memorandum": record_address(self.context, detail_view(Memorandum), r[other]),
+                "note": r["note"],
             }
-            for r in memorandum.outgoing_relations.all()
+            for direction, this, other in (("outgoing", "source", "target"), ("incoming", "target", "source"))
+            for r in relations
+            if r[this] == memorandum.slug
         ]
-        naming = [
-            {
-                "url": link(r),
-                "kind": r.kind,
-                "label": r.inverse_label,
-                "direction": "incoming",
-                "memorandum": link(r.source),
-                "note": r.note,
-            }
-            for r in memorandum.incoming_relations.all()
-        ]
-        return named + naming
 
 
 class MemorandumRelationSerializer(RecordSerializer):

@@ -18,7 +18,7 @@ import django_filters
 import reversion
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,6 @@ from ..models import (
     MemorandumRelation,
     Person,
     Sector,
-    Signatory,
     Source,
     Visit,
 )
@@ -102,12 +101,6 @@ class SourceSearch(django_filters.FilterSet):
         return queryset.filter(condition)
 
 
-def links(name: str, model, *keys: str) -> Prefetch:
-    """Prefetch the records at the other side of `name` only as far as a link to them needs: their
-    slugs (and the keys that tie them back)."""
-    return Prefetch(name, queryset=model.objects.only("slug", *keys))
-
-
 @extend_schema_view(
     update=extend_schema(parameters=[IF_MATCH]),
     partial_update=extend_schema(parameters=[IF_MATCH]),
@@ -123,7 +116,8 @@ class RecordViewSet(viewsets.ModelViewSet):
         return login_not_required(super().as_view(*args, **kwargs))
 
     def get_queryset(self):
-        return self.queryset.all()
+        """The records, each with the keys of the records it links to (`RecordSerializer.keys_to_read`)."""
+        return self.queryset.annotate(**self.get_serializer_class().keys_to_read())
 
     def fresh(self, record):
         """The record read again as the endpoint shows it, after a write."""
@@ -216,7 +210,7 @@ class CountryViewSet(RecordViewSet):
 class SectorViewSet(RecordViewSet):
     """Fields of cooperation, in a tree of up to three levels."""
 
-    queryset = Sector.objects.select_related("parent").prefetch_related("children")
+    queryset = Sector.objects.select_related("parent")
     serializer_class = serializers.SectorSerializer
 
 
@@ -224,7 +218,7 @@ class InstitutionViewSet(RecordViewSet):
     """Ministries, universities, companies and other bodies, with their names in other languages."""
 
     queryset = Institution.objects.select_related("country", "second_country", "parent").prefetch_related(
-        "alternative_names", "children", "people", "sources"
+        "alternative_names"
     )
     serializer_class = serializers.InstitutionSerializer
     filterset_class = InstitutionSearch
@@ -233,7 +227,7 @@ class InstitutionViewSet(RecordViewSet):
 class PersonViewSet(RecordViewSet):
     """People who lead visits, sign memoranda or are met."""
 
-    queryset = Person.objects.select_related("country", "institution").prefetch_related("alternative_names", "sources")
+    queryset = Person.objects.select_related("country", "institution").prefetch_related("alternative_names")
     serializer_class = serializers.PersonSerializer
     filterset_class = PersonSearch
 
@@ -249,68 +243,30 @@ class SourceViewSet(RecordViewSet):
 class VisitViewSet(RecordViewSet):
     """Visits, with the filters of the visit list."""
 
+    queryset = Visit.objects.select_related("host_country", "guest_country", "leader")
     serializer_class = serializers.VisitSerializer
     filterset_class = filters.VisitFilter
-
-    def get_queryset(self):
-        return Visit.objects.for_list().prefetch_related(
-            links("participants", Person),
-            links("people_met", Person),
-            links("institutions", Institution),
-            links("sources", Source),
-            links("memoranda", Memorandum, "visit"),
-            links("commitments", Commitment, "origin_visit"),
-            links("fulfilled_commitments", Commitment, "fulfilled_by_visit"),
-        )
 
 
 class MemorandumViewSet(RecordViewSet):
     """Memoranda and other instruments, with the filters of the memorandum list."""
 
+    queryset = Memorandum.objects.select_related("country_a", "country_b", "visit")
     serializer_class = serializers.MemorandumSerializer
     filterset_class = filters.MemorandumFilter
 
     def get_queryset(self):
-        return Memorandum.objects.for_list().prefetch_related(
-            links("sources", Source),
-            links("commitments", Commitment, "origin_memorandum"),
-            links("fulfilled_commitments", Commitment, "fulfilled_by_memorandum"),
-            Prefetch(
-                "signatories",
-                queryset=Signatory.objects.select_related("institution", "person").only(
-                    "memorandum", "institution__slug", "person__slug"
-                ),
-            ),
-            Prefetch(
-                "outgoing_relations",
-                queryset=MemorandumRelation.objects.select_related("target").only(
-                    "source", "kind", "note", "target__slug"
-                ),
-            ),
-            Prefetch(
-                "incoming_relations",
-                queryset=MemorandumRelation.objects.select_related("source").only(
-                    "target", "kind", "note", "source__slug"
-                ),
-            ),
-        )
+        return super().get_queryset().with_dormancy()
 
 
 class CommitmentViewSet(RecordViewSet):
     """Commitments made at visits and in memoranda, with the filters of the commitment list."""
 
+    queryset = Commitment.objects.select_related(
+        "origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"
+    )
     serializer_class = serializers.CommitmentSerializer
     filterset_class = filters.CommitmentFilter
-
-    def get_queryset(self):
-        return Commitment.objects.select_related(
-            "origin_visit", "origin_memorandum", "fulfilled_by_visit", "fulfilled_by_memorandum"
-        ).prefetch_related(
-            "responsible_countries",
-            links("responsible_institutions", Institution),
-            links("sectors", Sector),
-            links("sources", Source),
-        )
 
 
 class MemorandumRelationViewSet(RecordViewSet):
