@@ -167,6 +167,9 @@ def test_cursors_walk_the_whole_list_once(crowded, viewer_api):
     back = viewer_api.get(viewer_api.get(f"{API}/visits/?page_size=7").json()["next"]).json()["previous"]
     assert slugs(viewer_api.get(back)) == everything[:7]
     assert viewer_api.get(f"{API}/visits/", {"cursor": "forged"}).status_code == 404
+    for size in ("abc", "0", "201", "²"):
+        refused = viewer_api.get(f"{API}/visits/", {"page_size": size})
+        assert (refused.status_code, list(refused.json()["errors"])) == (400, ["page_size"])
 
 
 def test_a_list_reads_a_fixed_number_of_queries_then_only_the_cache_until_the_records_change(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -26,11 +26,13 @@ class ListCursorPagination(BasePagination):
     page_size_query_param = "page_size"
 
     def page_size(self, request) -> int:
-        try:
-            size = int(request.query_params.get(self.page_size_query_param, settings.API_PAGE_SIZE))
-        except ValueError:
-            size = settings.API_PAGE_SIZE
-        return min(max(size, 1), MAX_PAGE_SIZE)
+        given = request.query_params.get(self.page_size_query_param, "")
+        if not given:
+            return settings.API_PAGE_SIZE
+        if not given.isascii() or not given.isdigit() or not 1 <= int(given) <= MAX_PAGE_SIZE:
+            message = _("Give a whole number of records per page from 1 to %(most)d.") % {"most": MAX_PAGE_SIZE}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return int(given)
 
     def position(self, request) -> int:
         cursor = request.query_params.get(self.cursor_query_param)
