@@ -456,12 +456,11 @@ class MemorandumSerializer(RecordSerializer):
     def get_relations(self, memorandum) -> list[dict]:
         """The memoranda this one names, then those naming it."""
         relations = getattr(memorandum, keys_name("relations"))
-        labels = {"outgoing": dict(MemorandumRelation.Kind.choices), "incoming": MemorandumRelation.INVERSE}
         return [
             {
                 "url": record_address(self.context, detail_view(MemorandumRelation), r["pk"]),
                 "kind": r["kind"],
-                "label": labels[direction][r["kind"]],
+                "label": MemorandumRelation.label_seen_from(r["kind"], this),
                 "direction": direction,
                 "memorandum": record_address(self.context, detail_view(Memorandum), r[other]),
                 "note": r["note"],

@@ -877,9 +877,14 @@ class MemorandumRelation(TrackerModel):
 
     natural_key.dependencies = ["agreements.memorandum"]
 
+    @classmethod
+    def label_seen_from(cls, kind: str, side: str) -> str:
+        """A relation of `kind` as read from its "source" ("amends") or its "target" ("amended by")."""
+        return cls.Kind(kind).label if side == "source" else cls.INVERSE[kind]
+
     @property
     def inverse_label(self) -> str:
-        return self.INVERSE[self.kind]
+        return self.label_seen_from(self.kind, "target")
 
     def clean(self):
         if self.source_id and self.source_id == self.target_id:
